@@ -1,0 +1,36 @@
+#include "common/policy.hpp"
+
+namespace slurmpi {
+
+std::optional<ThermalPolicy> parse_thermal_policy(std::string_view s)
+{
+	if (s == "strict")
+		return ThermalPolicy::strict;
+	if (s == "balanced")
+		return ThermalPolicy::balanced;
+	if (s == "any")
+		return ThermalPolicy::any;
+	return std::nullopt;
+}
+
+std::string_view to_string(ThermalPolicy p)
+{
+	switch (p) {
+	case ThermalPolicy::strict:
+		return "strict";
+	case ThermalPolicy::balanced:
+		return "balanced";
+	case ThermalPolicy::any:
+		return "any";
+	}
+	return "balanced";
+}
+
+std::string thermal_policy_error(std::string_view bad_value)
+{
+	if (bad_value.empty())
+		return "an empty value is not one of strict, balanced, any";
+	return "'" + std::string(bad_value) + "' is not one of strict, balanced, any";
+}
+
+} // namespace slurmpi
