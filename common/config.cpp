@@ -1,0 +1,473 @@
+#include "common/config.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <initializer_list>
+#include <optional>
+#include <variant>
+
+#include "common/fs.hpp"
+
+namespace slurmpi {
+
+namespace {
+
+// ---- The key table: the one place a new key is added (plus its Config
+// member). Order here is the order of the shipped example.
+
+struct IntKey {
+	int Config::*field;
+	int min, max;
+	std::string_view unit;
+};
+struct NumKey {
+	double Config::*field;
+	double min, max;
+	std::string_view unit;
+};
+struct BoolKey {
+	bool Config::*field;
+};
+struct PolicyKey {
+	ThermalPolicy Config::*field;
+};
+using Target = std::variant<IntKey, NumKey, BoolKey, PolicyKey>;
+
+struct KeySpec {
+	std::string_view name;
+	Target target;
+	std::string_view doc; // comment lines for the example, '\n'-separated
+};
+
+const KeySpec kKeys[] = {
+	{"PollInterval", IntKey{&Config::poll_interval, 1, 3600, "seconds"},
+	 "Seconds between two sensor samples taken by task/pi in slurmd."},
+	{"PublishInterval",
+	 IntKey{&Config::publish_interval, 1, 86400, "seconds"},
+	 "Seconds between telemetry updates of the node's Extra field while its\n"
+	 "thermal band stays the same (a change is published at once). A\n"
+	 "heartbeat, so the controller can tell a quiet node from a dead one.\n"
+	 "At least PollInterval."},
+	{"StaleAfter", IntKey{&Config::stale_after, 1, 86400, "seconds"},
+	 "Seconds after which a node's telemetry is stale: its band is then\n"
+	 "\"unknown\" and it is scheduled as if slurm-pi were not there (fail\n"
+	 "open). Must exceed PublishInterval, or healthy nodes would go stale\n"
+	 "between heartbeats."},
+	{"WarmTemp", NumKey{&Config::warm_temp, 0, 100, "C"},
+	 "Degrees C from which a node is \"warm\": busy, still at full speed on\n"
+	 "most models (60 C is the default soft limit of a Pi 3B+/3A+, where its\n"
+	 "clock drops a little).\n"
+	 "Bands must rise: WarmTemp < HotTemp < CriticalTemp."},
+	{"HotTemp", NumKey{&Config::hot_temp, 0, 100, "C"},
+	 "Degrees C from which a node is \"hot\": 10 C before the firmware starts\n"
+	 "throttling, so strict jobs avoid it and balanced jobs prefer others\n"
+	 "while there is still headroom."},
+	{"CriticalTemp", NumKey{&Config::critical_temp, 0, 100, "C"},
+	 "Degrees C from which a node is \"critical\". The firmware throttles the\n"
+	 "ARM cores progressively from 80 C and caps every model at 85 C, so a\n"
+	 "node at 80 C is already slowed down. A node is also critical whenever\n"
+	 "the firmware reports throttling or under-voltage now."},
+	{"Hysteresis", NumKey{&Config::hysteresis, 0, 20, "C"},
+	 "Degrees C a node must fall below a band's threshold before it leaves\n"
+	 "the band, so a node hovering at a threshold does not flap. Must be\n"
+	 "smaller than the gaps between WarmTemp, HotTemp and CriticalTemp."},
+	{"DrainOnCritical", BoolKey{&Config::drain_on_critical},
+	 "Drain a node while it is critical. slurm-pi resumes only the nodes it\n"
+	 "drained itself (reason starting \"slurm-pi:\"), never an admin's drain."},
+	{"DefaultThermalPolicy",
+	 PolicyKey{&Config::default_thermal_policy},
+	 "Thermal policy of jobs that do not choose one with --thermal:\n"
+	 "strict (never on hot or critical nodes), balanced (prefer cooler\n"
+	 "nodes), any (ignore telemetry)."},
+	{"MemoryReserveMB",
+	 IntKey{&Config::memory_reserve_mb, 0, 65536, "MB"},
+	 "Megabytes of memory `slurm-pi nodeconf` keeps back for the OS when it\n"
+	 "proposes a node's RealMemory."},
+};
+
+constexpr std::size_t kKeyCount = std::size(kKeys);
+
+template <class... F> struct overloaded : F... {
+	using F::operator()...;
+};
+template <class... F> overloaded(F...) -> overloaded<F...>;
+
+// ---- Values
+
+std::string num_text(double v)
+{
+	char buf[32];
+	auto r = std::to_chars(buf, buf + sizeof(buf), v);
+	return std::string(buf, r.ptr);
+}
+
+std::string quoted(std::string_view v)
+{
+	return "'" + std::string(v) + "'";
+}
+
+std::string range_text(double min, double max, std::string_view unit)
+{
+	return num_text(min) + ".." + num_text(max) + " " + std::string(unit);
+}
+
+char ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool iequals(std::string_view a, std::string_view b)
+{
+	if (a.size() != b.size())
+		return false;
+	for (std::size_t i = 0; i < a.size(); ++i)
+		if (ascii_lower(a[i]) != ascii_lower(b[i]))
+			return false;
+	return true;
+}
+
+std::optional<bool> parse_bool(std::string_view v)
+{
+	for (auto yes : {"yes", "true", "1"})
+		if (iequals(v, yes))
+			return true;
+	for (auto no : {"no", "false", "0"})
+		if (iequals(v, no))
+			return false;
+	return std::nullopt;
+}
+
+std::optional<double> parse_number(std::string_view v)
+{
+	double d = 0;
+	auto r = std::from_chars(v.data(), v.data() + v.size(), d);
+	if (r.ec != std::errc() || r.ptr != v.data() + v.size() || !std::isfinite(d))
+		return std::nullopt;
+	return d;
+}
+
+// Store `value` through `t`; "" on success, else why not (without the key).
+std::string apply(const Target &t, std::string_view value, Config &c)
+{
+	return std::visit(
+		overloaded{
+			[&](const IntKey &k) -> std::string {
+				long long n = 0;
+				auto r = std::from_chars(value.data(),
+							 value.data() + value.size(), n);
+				bool whole = r.ptr == value.data() + value.size();
+				if (r.ec == std::errc::invalid_argument || !whole)
+					return quoted(value) + (parse_number(value)
+						? " is not a whole number"
+						: " is not a number");
+				if (r.ec != std::errc() || n < k.min || n > k.max)
+					return quoted(value) + " is out of range " +
+					       range_text(k.min, k.max, k.unit);
+				c.*k.field = static_cast<int>(n);
+				return {};
+			},
+			[&](const NumKey &k) -> std::string {
+				auto d = parse_number(value);
+				if (!d)
+					return quoted(value) + " is not a number";
+				if (*d < k.min || *d > k.max)
+					return quoted(value) + " is out of range " +
+					       range_text(k.min, k.max, k.unit);
+				c.*k.field = *d;
+				return {};
+			},
+			[&](const BoolKey &k) -> std::string {
+				auto b = parse_bool(value);
+				if (!b)
+					return quoted(value) +
+					       " is not one of yes, no, true, false, 1, 0";
+				c.*k.field = *b;
+				return {};
+			},
+			[&](const PolicyKey &k) -> std::string {
+				auto p = parse_thermal_policy(value);
+				if (!p)
+					return thermal_policy_error(value);
+				c.*k.field = *p;
+				return {};
+			},
+		},
+		t);
+}
+
+// The value of a key in `c`, as it would be written in the file.
+std::string value_text(const Target &t, const Config &c)
+{
+	return std::visit(
+		overloaded{
+			[&](const IntKey &k) { return std::to_string(c.*k.field); },
+			[&](const NumKey &k) { return num_text(c.*k.field); },
+			[&](const BoolKey &k) {
+				return std::string(c.*k.field ? "yes" : "no");
+			},
+			[&](const PolicyKey &k) {
+				return std::string(to_string(c.*k.field));
+			},
+		},
+		t);
+}
+
+// What a key accepts, for the example's comments.
+std::string allowed_text(const Target &t)
+{
+	return std::visit(
+		overloaded{
+			[](const IntKey &k) {
+				return "Range " + range_text(k.min, k.max, k.unit);
+			},
+			[](const NumKey &k) {
+				return "Range " + range_text(k.min, k.max, k.unit);
+			},
+			[](const BoolKey &) {
+				return std::string("Values yes, no (or true, false, 1, 0)");
+			},
+			[](const PolicyKey &) {
+				return std::string("Values strict, balanced, any");
+			},
+		},
+		t);
+}
+
+std::optional<std::size_t> find_key(std::string_view name)
+{
+	for (std::size_t i = 0; i < kKeyCount; ++i)
+		if (iequals(kKeys[i].name, name))
+			return i;
+	return std::nullopt;
+}
+
+std::size_t key_index(std::string_view name)
+{
+	return *find_key(name); // only called with names from kKeys
+}
+
+std::string_view trim(std::string_view s)
+{
+	auto b = s.find_first_not_of(" \t\r");
+	if (b == std::string_view::npos)
+		return {};
+	auto e = s.find_last_not_of(" \t\r");
+	return s.substr(b, e - b + 1);
+}
+
+// ---- Parsing
+
+class Parser {
+public:
+	explicit Parser(std::string_view name) : name_(name) {}
+
+	void line(std::string_view raw, int n);
+	void cross_checks();
+	ConfigResult result() { return std::move(res_); }
+
+private:
+	void error(int line, std::string_view what);
+	// A key whose value was fine (or never set, so its default): the only
+	// ones cross-checks may use, so one bad value gives one error.
+	bool usable(std::size_t k) const { return !bad_[k]; }
+	void require(bool ok, std::initializer_list<std::string_view> keys,
+		     const std::string &what);
+	std::string show(std::string_view key) const;
+
+	std::string_view name_;
+	ConfigResult res_;
+	std::array<int, kKeyCount> set_on_{}; // line number, 0 = not set
+	std::array<bool, kKeyCount> bad_{};
+};
+
+void Parser::error(int line, std::string_view what)
+{
+	std::string e(name_);
+	if (line > 0)
+		e += ":" + std::to_string(line);
+	e += ": ";
+	e += what;
+	res_.errors.push_back(std::move(e));
+}
+
+void Parser::line(std::string_view raw, int n)
+{
+	std::string_view s = raw.substr(0, raw.find('#'));
+	s = trim(s);
+	if (s.empty())
+		return;
+	auto eq = s.find('=');
+	if (eq == std::string_view::npos) {
+		error(n, quoted(s) + " is not Key=Value");
+		return;
+	}
+	std::string_view key = trim(s.substr(0, eq));
+	std::string_view value = trim(s.substr(eq + 1));
+	if (key.empty()) {
+		error(n, "missing key before '='");
+		return;
+	}
+	auto k = find_key(key);
+	if (!k) {
+		error(n, "unknown key " + quoted(key));
+		return;
+	}
+	const std::string name(kKeys[*k].name);
+	if (set_on_[*k]) {
+		error(n, name + ": duplicate key (first set on line " +
+				 std::to_string(set_on_[*k]) + ")");
+		return;
+	}
+	set_on_[*k] = n;
+	std::string why = value.empty() ? std::string("empty value")
+					: apply(kKeys[*k].target, value, res_.config);
+	if (!why.empty()) {
+		bad_[*k] = true;
+		error(n, name + ": " + why);
+	}
+}
+
+std::string Parser::show(std::string_view key) const
+{
+	return std::string(key) + " (" +
+	       value_text(kKeys[key_index(key)].target, res_.config) + ")";
+}
+
+void Parser::require(bool ok, std::initializer_list<std::string_view> keys,
+		     const std::string &what)
+{
+	if (ok)
+		return;
+	// Point at the last line involved, where the admin most likely erred.
+	int line = 0;
+	for (auto k : keys)
+		line = std::max(line, set_on_[key_index(k)]);
+	error(line, what);
+}
+
+void Parser::cross_checks()
+{
+	const Config &c = res_.config;
+	auto ok = [&](std::initializer_list<std::string_view> keys) {
+		for (auto k : keys)
+			if (!usable(key_index(k)))
+				return false;
+		return true;
+	};
+
+	if (ok({"PollInterval", "PublishInterval"}))
+		require(c.publish_interval >= c.poll_interval,
+			{"PollInterval", "PublishInterval"},
+			show("PublishInterval") + " must be at least " +
+				show("PollInterval"));
+	if (ok({"PublishInterval", "StaleAfter"}))
+		require(c.stale_after > c.publish_interval,
+			{"PublishInterval", "StaleAfter"},
+			show("StaleAfter") + " must be greater than " +
+				show("PublishInterval"));
+
+	bool warm_hot = ok({"WarmTemp", "HotTemp"});
+	if (warm_hot) {
+		warm_hot = c.warm_temp < c.hot_temp;
+		require(warm_hot, {"WarmTemp", "HotTemp"},
+			show("WarmTemp") + " must be below " + show("HotTemp"));
+	}
+	bool hot_crit = ok({"HotTemp", "CriticalTemp"});
+	if (hot_crit) {
+		hot_crit = c.hot_temp < c.critical_temp;
+		require(hot_crit, {"HotTemp", "CriticalTemp"},
+			show("HotTemp") + " must be below " + show("CriticalTemp"));
+	}
+	if (warm_hot && usable(key_index("Hysteresis")))
+		require(c.hysteresis < c.hot_temp - c.warm_temp,
+			{"WarmTemp", "HotTemp", "Hysteresis"},
+			show("Hysteresis") + " must be smaller than the gap from " +
+				show("WarmTemp") + " to " + show("HotTemp"));
+	if (hot_crit && usable(key_index("Hysteresis")))
+		require(c.hysteresis < c.critical_temp - c.hot_temp,
+			{"HotTemp", "CriticalTemp", "Hysteresis"},
+			show("Hysteresis") + " must be smaller than the gap from " +
+				show("HotTemp") + " to " + show("CriticalTemp"));
+}
+
+} // namespace
+
+ThermalLimits Config::thermal_limits() const
+{
+	ThermalLimits l;
+	l.warm = warm_temp;
+	l.hot = hot_temp;
+	l.critical = critical_temp;
+	l.hysteresis = hysteresis;
+	l.stale_after = stale_after;
+	return l;
+}
+
+ConfigResult parse_config(std::string_view text,
+			  std::string_view name_for_messages)
+{
+	Parser p(name_for_messages);
+	int n = 0;
+	while (!text.empty()) {
+		auto nl = text.find('\n');
+		p.line(text.substr(0, nl), ++n);
+		text.remove_prefix(nl == std::string_view::npos ? text.size()
+								 : nl + 1);
+	}
+	p.cross_checks();
+	return p.result();
+}
+
+ConfigResult load_config(const std::string &path)
+{
+	// Far above any real config; a bigger file is something else.
+	constexpr std::size_t max_size = 64 * 1024;
+	FileRead r = read_small_file(path, max_size + 1);
+	if (!r.ok && r.err == ENOENT) {
+		ConfigResult res;
+		res.file_missing = true;
+		return res;
+	}
+	if (!r.ok || r.data.size() > max_size) {
+		ConfigResult res;
+		res.errors.push_back(path + ": " +
+				     (r.ok ? std::string("larger than 64 KiB")
+					   : r.error));
+		return res;
+	}
+	return parse_config(r.data, path);
+}
+
+std::string default_config_text()
+{
+	std::string out =
+		"# slurm-pi.conf: settings of the slurm-pi plugins and tool.\n"
+		"#\n"
+		"# Lives beside slurm.conf (e.g. /etc/slurm/slurm-pi.conf).\n"
+		"# One Key=Value per line; keys are case-insensitive; '#' starts a\n"
+		"# comment. A missing file or key means the default, and every value\n"
+		"# below is the default.\n";
+	const Config defaults;
+	for (const KeySpec &k : kKeys) {
+		out += "\n";
+		std::string_view doc = k.doc;
+		while (!doc.empty()) {
+			auto nl = doc.find('\n');
+			out += "# ";
+			out += doc.substr(0, nl);
+			out += "\n";
+			doc.remove_prefix(nl == std::string_view::npos ? doc.size()
+									: nl + 1);
+		}
+		std::string value = value_text(k.target, defaults);
+		out += "# Default " + value + ". " + allowed_text(k.target) + ".\n";
+		out += std::string(k.name) + "=" + value + "\n";
+	}
+	return out;
+}
+
+} // namespace slurmpi

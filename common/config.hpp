@@ -1,0 +1,64 @@
+// slurm-pi.conf: the one settings file of the plugins and the tool, found
+// beside slurm.conf (get_extra_conf_path("slurm-pi.conf")).
+//
+// Slurm-style: one `Key=Value` per line, keys case-insensitive, `#` starts
+// a comment (whole line or trailing), blank lines and whitespace around `=`
+// ignored. Every key is optional; a missing file means all defaults. Keys,
+// ranges, defaults and their documentation live in one table in config.cpp,
+// which also writes the shipped example (default_config_text()).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/policy.hpp"
+#include "common/thermal.hpp"
+
+namespace slurmpi {
+
+inline constexpr std::string_view kConfigFileName = "slurm-pi.conf";
+
+// Member initializers are the documented defaults.
+struct Config {
+	int poll_interval = 10;     // PollInterval, seconds
+	int publish_interval = 120; // PublishInterval, seconds
+	int stale_after = 300;      // StaleAfter, seconds
+	double warm_temp = 60;      // WarmTemp, C
+	double hot_temp = 70;       // HotTemp, C
+	double critical_temp = 80;  // CriticalTemp, C
+	double hysteresis = 3;      // Hysteresis, C
+	bool drain_on_critical = false;                            // DrainOnCritical
+	ThermalPolicy default_thermal_policy = ThermalPolicy::balanced; // DefaultThermalPolicy
+	int memory_reserve_mb = 256; // MemoryReserveMB
+
+	ThermalLimits thermal_limits() const;
+	bool operator==(const Config &) const = default;
+};
+
+struct ConfigResult {
+	// With errors, keys that were fine hold their values and the others
+	// their defaults; callers report the errors and do not run on it.
+	Config config;
+	// Each names the file, the line where there is one, and the key, e.g.
+	// `slurm-pi.conf:7: WarmTemp: 'hot' is not a number`.
+	std::vector<std::string> errors;
+	// load_config() found no file (not an error: all defaults).
+	bool file_missing = false;
+
+	bool ok() const { return errors.empty(); }
+};
+
+// Parse the text of a config file; `name_for_messages` starts every error.
+ConfigResult parse_config(std::string_view text,
+			  std::string_view name_for_messages);
+
+// Read and parse a file. A file that does not exist gives the defaults;
+// one that cannot be read (permissions, a directory, too large) is an error.
+ConfigResult load_config(const std::string &path);
+
+// A complete config file: every key with its documentation and its default
+// value. etc/slurm-pi.conf is exactly this text.
+std::string default_config_text();
+
+} // namespace slurmpi

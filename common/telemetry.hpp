@@ -1,0 +1,94 @@
+// The node telemetry record that task/pi publishes into the node's Extra
+// field and that the controller and `slurm-pi nodes` read back.
+//
+// Contract (design.md): Extra holds one JSON object; slurm-pi owns its "pi"
+// key and keeps every other top-level key a site put there, e.g.
+//   {"site":"rack2","pi":{"v":1,"t":61.5,"band":"warm","thr":"0x0",
+//    "mhz":1500,"max_mhz":1800,"model":"4B","mem":4096,"ts":1795938087}}
+//
+// Record version 1:
+//   required  v (integer, must be 1), band (one of band_name()),
+//             ts (integer seconds since the epoch, >= 0)
+//   optional  t (number, C, one decimal), thr (string "0x" + hex, the
+//             get_throttled word), mhz, max_mhz, mem (MB) (integers >= 0),
+//             model (string)
+// Optional fields are left out when unknown; a reader also takes null as
+// unknown. A record without a temperature is normal (band "unknown", or
+// "critical" from the throttle flags alone), so only what a reader cannot do
+// without is required. Unknown fields inside "pi" are ignored, so new
+// optional fields can be added without a version bump; "v" changes only when
+// an old reader would misread the record.
+//
+// No function here throws: JSON errors come back as reasons.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/thermal.hpp"
+
+namespace slurmpi {
+
+inline constexpr int kTelemetryVersion = 1;
+
+struct Telemetry {
+	Band band = Band::unknown;
+	std::int64_t ts = 0;
+	std::optional<double> temp_c;
+	std::optional<std::uint32_t> throttled;
+	std::optional<int> mhz;
+	std::optional<int> max_mhz;
+	std::optional<std::string> model;
+	std::optional<int> mem_mb;
+
+	bool operator==(const Telemetry &) const = default;
+};
+
+// The inner object, compact, fields in the order v,t,band,thr,mhz,max_mhz,
+// model,mem,ts. The temperature is rounded to one decimal; a non-finite one
+// is left out. Returns "" only if memory runs out.
+std::string encode_telemetry(const Telemetry &t);
+// A whole Extra value holding only the record: {"pi":<encode_telemetry>}.
+std::string encode_extra(const Telemetry &t);
+
+// Why a parse gave no record. `empty` and `no_pi` are normal for a node
+// that does not run task/pi (yet); the others are worth a log line.
+enum class TelemetryError {
+	none,
+	empty,       // Extra is empty or whitespace
+	not_json,    // Extra is not JSON (e.g. an admin's free text)
+	not_object,  // JSON, but not an object
+	no_pi,       // object without a "pi" key
+	bad_version, // "pi.v" missing, not an integer, or not one we read
+	bad_field,   // "pi" not an object, a required field missing, a wrong type
+};
+
+struct TelemetryParse {
+	std::optional<Telemetry> telemetry;
+	TelemetryError error = TelemetryError::none;
+	std::string reason; // e.g. `pi.t: expected a number, got string`
+};
+
+// Parse a node's Extra value.
+TelemetryParse parse_extra(std::string_view extra);
+
+// Outcome of merging a record into an existing Extra value. When ok is
+// false, `extra` is empty and the caller must leave Extra as it is.
+struct ExtraMerge {
+	bool ok = false;
+	std::string extra;
+	std::string reason;
+};
+
+// The new Extra value: `existing` with its "pi" key set to the record and
+// every other key kept (in its order; a new "pi" goes last).
+//  - empty, whitespace or JSON null: becomes {"pi":...};
+//  - a JSON object: "pi" replaced (whatever it held: the key is ours);
+//  - anything else (free text an admin wrote, an array, a string, a
+//    number): refused, because writing would destroy it. The reason says
+//    what is there so the caller can log it; the admin decides.
+ExtraMerge merge_extra(std::string_view existing, const Telemetry &t);
+
+} // namespace slurmpi

@@ -1,0 +1,334 @@
+#include <criterion/criterion.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+
+#include "common/config.hpp"
+
+using namespace slurmpi;
+
+#ifndef ETC_DIR
+#error "build with -DETC_DIR='\"<srcdir>/etc\"'"
+#endif
+
+static ConfigResult parse(const std::string &text)
+{
+	return parse_config(text, "slurm-pi.conf");
+}
+
+// Exactly one error, equal to `want`.
+static void expect_error(const std::string &text, const char *want)
+{
+	ConfigResult r = parse(text);
+	cr_assert_eq(r.errors.size(), 1u, "%zu errors for: %s", r.errors.size(),
+		     text.c_str());
+	cr_assert_str_eq(r.errors[0].c_str(), want);
+}
+
+static std::string slurp(const std::string &path)
+{
+	std::ifstream in(path);
+	std::stringstream ss;
+	ss << in.rdbuf();
+	return ss.str();
+}
+
+// ---- defaults and the shipped file
+
+Test(config, empty_text_gives_the_documented_defaults)
+{
+	ConfigResult r = parse("");
+	cr_assert(r.ok());
+	const Config &c = r.config;
+	cr_assert_eq(c.poll_interval, 10);
+	cr_assert_eq(c.publish_interval, 120);
+	cr_assert_eq(c.stale_after, 300);
+	cr_assert_eq(c.warm_temp, 60.0);
+	cr_assert_eq(c.hot_temp, 70.0);
+	cr_assert_eq(c.critical_temp, 80.0);
+	cr_assert_eq(c.hysteresis, 3.0);
+	cr_assert(!c.drain_on_critical);
+	cr_assert(c.default_thermal_policy == ThermalPolicy::balanced);
+	cr_assert_eq(c.memory_reserve_mb, 256);
+}
+
+Test(config, default_text_parses_to_the_defaults)
+{
+	ConfigResult r = parse(default_config_text());
+	cr_assert(r.ok(), "%s", r.errors.empty() ? "" : r.errors[0].c_str());
+	cr_assert(r.config == Config{});
+}
+
+Test(config, default_text_documents_every_key)
+{
+	std::string text = default_config_text();
+	for (const char *line :
+	     {"\nPollInterval=10\n", "\nPublishInterval=120\n", "\nStaleAfter=300\n",
+	      "\nWarmTemp=60\n", "\nHotTemp=70\n", "\nCriticalTemp=80\n",
+	      "\nHysteresis=3\n", "\nDrainOnCritical=no\n",
+	      "\nDefaultThermalPolicy=balanced\n", "\nMemoryReserveMB=256\n"}) {
+		auto at = text.find(line);
+		cr_assert(at != std::string::npos, "missing %s", line);
+		// The line before each key is its comment.
+		cr_assert(at > 0 && text.rfind("\n# ", at - 1) != std::string::npos);
+	}
+}
+
+Test(config, shipped_example_parses_and_is_the_default_text)
+{
+	std::string path = ETC_DIR "/slurm-pi.conf";
+	ConfigResult r = load_config(path);
+	cr_assert(!r.file_missing, "%s not found", path.c_str());
+	cr_assert(r.ok(), "%s", r.errors.empty() ? "" : r.errors[0].c_str());
+	cr_assert(r.config == Config{});
+	// The example is generated from the key table; regenerate it when a key
+	// changes (see default_config_text()).
+	std::string shipped = slurp(path), generated = default_config_text();
+	cr_assert_str_eq(shipped.c_str(), generated.c_str());
+}
+
+Test(config, default_thermal_limits_match_the_default_config)
+{
+	cr_assert(Config{}.thermal_limits() == ThermalLimits{});
+}
+
+Test(config, thermal_limits_follow_the_config)
+{
+	ConfigResult r = parse("WarmTemp=55\nHotTemp=65.5\nCriticalTemp=78\n"
+			       "Hysteresis=2\nStaleAfter=200\n");
+	cr_assert(r.ok());
+	ThermalLimits l = r.config.thermal_limits();
+	cr_assert_eq(l.warm, 55.0);
+	cr_assert_eq(l.hot, 65.5);
+	cr_assert_eq(l.critical, 78.0);
+	cr_assert_eq(l.hysteresis, 2.0);
+	cr_assert_eq(l.stale_after, 200);
+}
+
+// ---- syntax
+
+Test(config, comments_blank_lines_and_whitespace)
+{
+	ConfigResult r = parse("# whole-line comment\n"
+			       "\n"
+			       "   \t\n"
+			       "  PollInterval = 5   # trailing comment\n"
+			       "PublishInterval\t=\t60#tight comment\n"
+			       "   # indented comment\n"
+			       "DrainOnCritical=yes\r\n"
+			       "MemoryReserveMB=0");
+	cr_assert(r.ok(), "%s", r.errors.empty() ? "" : r.errors[0].c_str());
+	cr_assert_eq(r.config.poll_interval, 5);
+	cr_assert_eq(r.config.publish_interval, 60);
+	cr_assert(r.config.drain_on_critical);
+	cr_assert_eq(r.config.memory_reserve_mb, 0);
+}
+
+Test(config, keys_are_case_insensitive)
+{
+	ConfigResult r = parse("pollinterval=7\nPUBLISHINTERVAL=70\n"
+			       "defaultTHERMALpolicy=strict\n");
+	cr_assert(r.ok());
+	cr_assert_eq(r.config.poll_interval, 7);
+	cr_assert_eq(r.config.publish_interval, 70);
+	cr_assert(r.config.default_thermal_policy == ThermalPolicy::strict);
+}
+
+Test(config, booleans)
+{
+	for (const char *yes : {"yes", "YES", "true", "True", "1"}) {
+		ConfigResult r = parse(std::string("DrainOnCritical=") + yes);
+		cr_assert(r.ok() && r.config.drain_on_critical, "%s", yes);
+	}
+	for (const char *no : {"no", "No", "false", "FALSE", "0"}) {
+		ConfigResult r = parse(std::string("DrainOnCritical=") + no);
+		cr_assert(r.ok() && !r.config.drain_on_critical, "%s", no);
+	}
+	expect_error("DrainOnCritical=maybe",
+		     "slurm-pi.conf:1: DrainOnCritical: 'maybe' is not one of yes, "
+		     "no, true, false, 1, 0");
+}
+
+Test(config, policy_uses_the_policy_names)
+{
+	ConfigResult r = parse("DefaultThermalPolicy=any");
+	cr_assert(r.ok());
+	cr_assert(r.config.default_thermal_policy == ThermalPolicy::any);
+	expect_error("\nDefaultThermalPolicy=hot",
+		     "slurm-pi.conf:2: DefaultThermalPolicy: 'hot' is not one of "
+		     "strict, balanced, any");
+}
+
+Test(config, fractional_temperatures)
+{
+	ConfigResult r = parse("HotTemp=72.5\nHysteresis=1.5");
+	cr_assert(r.ok());
+	cr_assert_eq(r.config.hot_temp, 72.5);
+	cr_assert_eq(r.config.hysteresis, 1.5);
+}
+
+// ---- errors
+
+Test(config, unknown_key)
+{
+	expect_error("PollInterval=10\nFanCurve=50:30\n",
+		     "slurm-pi.conf:2: unknown key 'FanCurve'");
+}
+
+Test(config, bad_numbers)
+{
+	expect_error("\n\n\n\n\n\nWarmTemp=hot",
+		     "slurm-pi.conf:7: WarmTemp: 'hot' is not a number");
+	expect_error("PollInterval=10s",
+		     "slurm-pi.conf:1: PollInterval: '10s' is not a number");
+	expect_error("PollInterval=2.5",
+		     "slurm-pi.conf:1: PollInterval: '2.5' is not a whole number");
+	expect_error("HotTemp=nan", "slurm-pi.conf:1: HotTemp: 'nan' is not a number");
+	expect_error("HotTemp=72C", "slurm-pi.conf:1: HotTemp: '72C' is not a number");
+	expect_error("MemoryReserveMB=+5",
+		     "slurm-pi.conf:1: MemoryReserveMB: '+5' is not a number");
+}
+
+Test(config, out_of_range)
+{
+	expect_error("PollInterval=0",
+		     "slurm-pi.conf:1: PollInterval: '0' is out of range 1..3600 seconds");
+	expect_error("PollInterval=3601",
+		     "slurm-pi.conf:1: PollInterval: '3601' is out of range 1..3600 seconds");
+	expect_error("PollInterval=-1",
+		     "slurm-pi.conf:1: PollInterval: '-1' is out of range 1..3600 seconds");
+	expect_error("PollInterval=99999999999999999999999",
+		     "slurm-pi.conf:1: PollInterval: '99999999999999999999999' is out "
+		     "of range 1..3600 seconds");
+	expect_error("MemoryReserveMB=65537",
+		     "slurm-pi.conf:1: MemoryReserveMB: '65537' is out of range "
+		     "0..65536 MB");
+	expect_error("CriticalTemp=120",
+		     "slurm-pi.conf:1: CriticalTemp: '120' is out of range 0..100 C");
+	expect_error("Hysteresis=-1",
+		     "slurm-pi.conf:1: Hysteresis: '-1' is out of range 0..20 C");
+}
+
+Test(config, duplicate_key_even_in_other_case)
+{
+	expect_error("PollInterval=10\n# x\npollinterval=20\n",
+		     "slurm-pi.conf:3: PollInterval: duplicate key (first set on line 1)");
+	ConfigResult r = parse("PollInterval=10\nPollInterval=20\n");
+	cr_assert_eq(r.config.poll_interval, 10); // the first one stands
+}
+
+Test(config, missing_equals_empty_value_missing_key)
+{
+	expect_error("PollInterval 10",
+		     "slurm-pi.conf:1: 'PollInterval 10' is not Key=Value");
+	expect_error("PollInterval=", "slurm-pi.conf:1: PollInterval: empty value");
+	expect_error("PollInterval=   # nothing",
+		     "slurm-pi.conf:1: PollInterval: empty value");
+	expect_error("=10", "slurm-pi.conf:1: missing key before '='");
+}
+
+Test(config, every_bad_line_is_reported)
+{
+	ConfigResult r = parse("Foo=1\nPollInterval=x\nHotTemp\n");
+	cr_assert_eq(r.errors.size(), 3u);
+	cr_assert(!r.ok());
+}
+
+Test(config, bad_value_keeps_the_default)
+{
+	ConfigResult r = parse("PollInterval=x\nWarmTemp=50");
+	cr_assert_eq(r.config.poll_interval, 10);
+	cr_assert_eq(r.config.warm_temp, 50.0);
+}
+
+// ---- cross-key checks
+
+Test(config, intervals_must_nest)
+{
+	expect_error("PollInterval=30\nPublishInterval=20",
+		     "slurm-pi.conf:2: PublishInterval (20) must be at least "
+		     "PollInterval (30)");
+	expect_error("StaleAfter=120",
+		     "slurm-pi.conf:1: StaleAfter (120) must be greater than "
+		     "PublishInterval (120)");
+	cr_assert(parse("PollInterval=20\nPublishInterval=20\nStaleAfter=21").ok());
+}
+
+Test(config, temperatures_must_rise)
+{
+	expect_error("WarmTemp=70",
+		     "slurm-pi.conf:1: WarmTemp (70) must be below HotTemp (70)");
+	expect_error("HotTemp=85\nWarmTemp=50",
+		     "slurm-pi.conf:1: HotTemp (85) must be below CriticalTemp (80)");
+	ConfigResult ok = parse("WarmTemp=50\nHotTemp=65\nCriticalTemp=75");
+	cr_assert(ok.ok());
+}
+
+Test(config, hysteresis_must_be_smaller_than_the_gaps)
+{
+	expect_error("CriticalTemp=85\nHysteresis=10",
+		     "slurm-pi.conf:2: Hysteresis (10) must be smaller than the gap "
+		     "from WarmTemp (60) to HotTemp (70)");
+	cr_assert_eq(parse("Hysteresis=10").errors.size(), 2u); // both gaps
+	expect_error("HotTemp=75\nHysteresis=8",
+		     "slurm-pi.conf:2: Hysteresis (8) must be smaller than the gap "
+		     "from HotTemp (75) to CriticalTemp (80)");
+	cr_assert(parse("Hysteresis=0").ok());
+}
+
+Test(config, a_bad_value_does_not_cause_cross_key_errors)
+{
+	// HotTemp is bad: no "WarmTemp must be below HotTemp" on top.
+	expect_error("WarmTemp=75\nHotTemp=x",
+		     "slurm-pi.conf:2: HotTemp: 'x' is not a number");
+}
+
+// ---- files
+
+Test(config, missing_file_means_defaults)
+{
+	ConfigResult r = load_config("/nonexistent/slurm-pi/slurm-pi.conf");
+	cr_assert(r.ok());
+	cr_assert(r.file_missing);
+	cr_assert(r.config == Config{});
+}
+
+Test(config, unreadable_file_is_an_error)
+{
+	ConfigResult r = load_config("/");
+	cr_assert_eq(r.errors.size(), 1u);
+	cr_assert_str_eq(r.errors[0].c_str(), "/: Is a directory");
+	cr_assert(!r.file_missing);
+}
+
+Test(config, file_errors_name_the_path_and_line)
+{
+	char tmpl[] = "/tmp/slurmpi-test-config-XXXXXX";
+	int fd = mkstemp(tmpl);
+	cr_assert(fd >= 0);
+	close(fd);
+	std::ofstream(tmpl) << "PollInterval=5\nWarmTemp=hot\n";
+	ConfigResult r = load_config(tmpl);
+	unlink(tmpl);
+	cr_assert_eq(r.errors.size(), 1u);
+	std::string want = std::string(tmpl) + ":2: WarmTemp: 'hot' is not a number";
+	cr_assert_str_eq(r.errors[0].c_str(), want.c_str());
+	cr_assert_eq(r.config.poll_interval, 5);
+}
+
+Test(config, oversized_file_is_an_error)
+{
+	char tmpl[] = "/tmp/slurmpi-test-config-XXXXXX";
+	int fd = mkstemp(tmpl);
+	cr_assert(fd >= 0);
+	close(fd);
+	std::ofstream(tmpl) << std::string(70 * 1024, '#');
+	ConfigResult r = load_config(tmpl);
+	unlink(tmpl);
+	cr_assert_eq(r.errors.size(), 1u);
+	std::string want = std::string(tmpl) + ": larger than 64 KiB";
+	cr_assert_str_eq(r.errors[0].c_str(), want.c_str());
+}
