@@ -1,0 +1,140 @@
+// task/pi: the node side of slurm-pi, loaded by slurmd and every slurmstepd
+// with TaskPlugin=task/affinity,task/pi (stacked after the binding plugin).
+//
+// Now: identifies the Pi at load (logged by slurmd so an admin sees what
+// each node is) and gives every task SLURM_PI_MODEL, so a job can tell
+// which Pi it runs on. The telemetry sampler thread (slurmd) and per-step
+// thermal accounting (slurmstepd) build on these hooks.
+
+extern "C" {
+#include "config.h"
+
+#include "src/common/slurm_xlator.h"
+#include "src/common/env.h"
+#include "src/common/log.h"
+#include "src/common/run_in_daemon.h"
+#include "src/slurmd/slurmstepd/slurmstepd_job.h"
+}
+
+#include <exception>
+#include <string>
+
+#include "common/fs.hpp"
+
+#define PI_TASK "task/pi"
+
+extern "C" {
+extern const char plugin_name[] = "Raspberry Pi telemetry and accounting (slurm-pi)";
+extern const char plugin_type[] = PI_TASK;
+extern const uint32_t plugin_version = SLURM_VERSION_NUMBER;
+}
+
+namespace {
+
+// Read once per process at init: the model cannot change under a running
+// daemon, and pre_launch runs in every task where I/O would be repeated.
+std::string g_model;
+
+std::string read_model()
+{
+	slurmpi::FileRead r =
+		slurmpi::read_under("", "/sys/firmware/devicetree/base/model");
+	if (!r.ok)
+		return {};
+	return std::string(slurmpi::trim_value(r.data));
+}
+
+} // namespace
+
+extern "C" int init(void)
+{
+	try {
+		g_model = read_model();
+		if (running_in_slurmd()) {
+			if (g_model.empty())
+				info(PI_TASK ": loaded; no device-tree model: not a Raspberry Pi");
+			else
+				info(PI_TASK ": loaded on a %s", g_model.c_str());
+		} else {
+			debug(PI_TASK ": loaded (%s)",
+			      g_model.empty() ? "not a Raspberry Pi" : g_model.c_str());
+		}
+		return SLURM_SUCCESS;
+	} catch (const std::exception &e) {
+		error(PI_TASK ": init failed: %s", e.what());
+	} catch (...) {
+		error(PI_TASK ": init failed");
+	}
+	// A failure to identify the board must not stop slurmd: run without it.
+	return SLURM_SUCCESS;
+}
+
+extern "C" int fini(void)
+{
+	return SLURM_SUCCESS;
+}
+
+extern "C" int task_p_slurmd_batch_request(batch_job_launch_msg_t *)
+{
+	return SLURM_SUCCESS;
+}
+
+extern "C" int task_p_slurmd_launch_request(launch_tasks_request_msg_t *,
+					    uint32_t, char **)
+{
+	return SLURM_SUCCESS;
+}
+
+extern "C" int task_p_slurmd_suspend_job(uint32_t)
+{
+	return SLURM_SUCCESS;
+}
+
+extern "C" int task_p_slurmd_resume_job(uint32_t)
+{
+	return SLURM_SUCCESS;
+}
+
+extern "C" int task_p_pre_setuid(stepd_step_rec_t *)
+{
+	return SLURM_SUCCESS;
+}
+
+extern "C" int task_p_pre_set_affinity(stepd_step_rec_t *, uint32_t)
+{
+	return SLURM_SUCCESS;
+}
+
+extern "C" int task_p_set_affinity(stepd_step_rec_t *, uint32_t)
+{
+	return SLURM_SUCCESS;
+}
+
+extern "C" int task_p_post_set_affinity(stepd_step_rec_t *, uint32_t)
+{
+	return SLURM_SUCCESS;
+}
+
+// Runs in the forked task after setuid, just before exec: job->env is this
+// task's private copy.
+extern "C" int task_p_pre_launch(stepd_step_rec_t *job)
+{
+	if (!g_model.empty())
+		env_array_overwrite(&job->env, "SLURM_PI_MODEL", g_model.c_str());
+	return SLURM_SUCCESS;
+}
+
+extern "C" int task_p_post_term(stepd_step_rec_t *, stepd_step_task_info_t *)
+{
+	return SLURM_SUCCESS;
+}
+
+extern "C" int task_p_post_step(stepd_step_rec_t *)
+{
+	return SLURM_SUCCESS;
+}
+
+extern "C" int task_p_add_pid(pid_t)
+{
+	return SLURM_SUCCESS;
+}
