@@ -1,0 +1,55 @@
+# Generate the cluster's configuration files under $ETC (sourced).
+
+config_write()
+{
+	local count=$1 last_addr
+	last_addr=$((10 + count))
+	mkdir -p "$ETC"
+	sed -e "s|@CTLD_HOST@|$(hostname -s)|g" \
+	    -e "s|@CTLD_ADDR@|$CTLD_ADDR|g" \
+	    -e "s|@NODE_RANGE@|pi[1-$count]|g" \
+	    -e "s|@ADDR_RANGE@|$SUBNET_PREFIX.[11-$last_addr]|g" \
+	    -e "s|@ETC@|$ETC|g" \
+	    -e "s|@STATE@|$STATE|g" \
+	    -e "s|@MUNGE_DIR@|$MUNGE_DIR|g" \
+	    -e "s|@SYSTEM_PLUGIN_DIR@|$SYSTEM_PLUGIN_DIR|g" \
+	    -e "s|@SLURMCTLD_PORT@|$SLURMCTLD_PORT|g" \
+	    -e "s|@SLURMD_PORT@|$SLURMD_PORT|g" \
+	    "$CLUSTER_DIR/etc/slurm.conf.in" >"$ETC/slurm.conf"
+	sed -e "s|@STATE@|$STATE|g" "$CLUSTER_DIR/etc/plugstack.conf.in" >"$ETC/plugstack.conf"
+	cp "$CLUSTER_DIR/etc/openmpi-mca-params.conf" "$ETC/openmpi-mca-params.conf"
+	# slurm-pi.conf sits beside slurm.conf, where the plugins look for it.
+	if [ -f "$SRCDIR/etc/slurm-pi.conf" ]; then
+		cp "$SRCDIR/etc/slurm-pi.conf" "$ETC/slurm-pi.conf"
+	fi
+	{
+		echo "127.0.0.1 localhost"
+		echo "$CTLD_ADDR $(hostname -s) controller"
+		for ((i = 1; i <= count; i++)); do
+			echo "$(node_addr "$i") pi$i"
+		done
+	} >"$ETC/hosts"
+	chmod -R a+rX "$ETC"
+}
+
+# Copy the build tree's plugins into one PluginDir entry, and fail if any is
+# missing: a cluster without all of slurm-pi must not pass silently. Copies,
+# not links: the job user loads the SPANK plugin in sbatch/srun and may not
+# be able to read the build tree, and a rebuild must not swap a .so under
+# running daemons.
+config_link_plugins()
+{
+	local p so missing=()
+	mkdir -p "$STATE/plugins"
+	rm -f "$STATE/plugins"/*.so
+	for p in select_pi_cons_tres task_pi spank_pi_thermal; do
+		so="$BUILDDIR/plugins/$p/.libs/$p.so"
+		if [ -f "$so" ]; then
+			install -m 0755 "$so" "$STATE/plugins/$p.so"
+		else
+			missing+=("$p")
+		fi
+	done
+	[ ${#missing[@]} = 0 ] ||
+		die "plugins not built: ${missing[*]} (run the build first; select/task need ./configure --with-slurm-source)"
+}

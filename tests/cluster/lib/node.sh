@@ -1,0 +1,116 @@
+# One emulated Pi: a fake Pi sysfs built from a fixture tree, its own mount
+# and UTS namespaces (hostname, /tmp, the fake files bind-mounted at the
+# real paths) and a slurmd inside them (sourced).
+
+# The fake files a node shows at the real paths. Plugins read the real
+# paths; only these mounts differ from a real Pi.
+#   /sys/firmware                          devicetree model/compatible/serial
+#   /proc/cpuinfo                          the model's cpuinfo (Revision)
+#   /sys/class/thermal, /sys/class/hwmon   cpu-thermal zone, rpi_volt, pwmfan
+#   /sys/devices/system/cpu/cpufreq        policy0 clocks
+#   /sys/devices/platform                  soc/soc:firmware/get_throttled
+# The firmware mailbox (/dev/vcio) cannot be emulated here (no CUSE), so the
+# emulation always carries throttle flags in the legacy get_throttled file,
+# which readers fall back to when the mailbox is absent.
+
+node_build_root()
+{
+	local node=$1 model=$2
+	local fixture="$SRCDIR/tests/fixtures/$model" root
+	root="$(node_dir "$node")/root"
+	[ -d "$fixture/sys" ] || die "no fixture tree for model '$model' ($fixture)"
+	rm -rf "$root"
+	mkdir -p "$root"
+	cp -a "$fixture/." "$root/"
+	local fw="$root/sys/devices/platform/soc/soc:firmware"
+	if [ ! -f "$fw/get_throttled" ]; then
+		mkdir -p "$fw"
+		echo 0 >"$fw/get_throttled"
+	fi
+	mkdir -p "$root/sys/class/thermal" "$root/sys/class/hwmon" \
+		"$root/sys/devices/system/cpu/cpufreq"
+	# Readable by the job user, as on a Pi; writable only from the host.
+	chmod -R a+rX "$root"
+	echo "$model" >"$(node_dir "$node")/model"
+}
+
+# Create the node's persistent mount and UTS namespaces and populate them.
+node_namespaces()
+{
+	local node=$1 dir
+	dir=$(node_dir "$node")
+	touch "$NSDIR/$node.mnt" "$NSDIR/$node.uts"
+	unshare --mount="$NSDIR/$node.mnt" --uts="$NSDIR/$node.uts" \
+		--propagation private true ||
+		die "cannot create mount/UTS namespaces for $node"
+	mkdir -p "$dir/tmp" "$dir/hold" "$dir/spool"
+	chmod 1777 "$dir/tmp"
+	in_node "$node" /bin/bash -euc '
+		node=$1 dir=$2 hosts=$3 mca=$4
+		hostname "$node"
+		mount -t tmpfs -o mode=1777,size=512m "tmp-$node" /tmp
+		root="$dir/root"
+		mount --bind "$root/sys/firmware" /sys/firmware
+		mount --bind "$root/proc/cpuinfo" /proc/cpuinfo
+		mount --bind "$root/sys/devices/system/cpu/cpufreq" /sys/devices/system/cpu/cpufreq
+		mount --bind "$root/sys/devices/platform" /sys/devices/platform
+		# sysfs refuses mkdir: put a tmpfs over /sys/class, bind the
+		# real classes back, then the fake thermal and hwmon ones.
+		mount --bind /sys/class "$dir/hold"
+		mount -t tmpfs -o mode=0755 "class-$node" /sys/class
+		for c in "$dir"/hold/*; do
+			name=${c##*/}
+			case "$name" in thermal|hwmon) continue ;; esac
+			mkdir "/sys/class/$name"
+			mount --bind "$c" "/sys/class/$name"
+		done
+		umount "$dir/hold"
+		mkdir /sys/class/thermal /sys/class/hwmon
+		mount --bind "$root/sys/class/thermal" /sys/class/thermal
+		mount --bind "$root/sys/class/hwmon" /sys/class/hwmon
+		mount --bind "$hosts" /etc/hosts
+		[ -d /etc/openmpi ] && mount --bind "$mca" /etc/openmpi/openmpi-mca-params.conf
+		true
+	' node-setup "$node" "$dir" "$ETC/hosts" "$ETC/openmpi-mca-params.conf" ||
+		die "cannot set up the mounts of $node"
+}
+
+node_start_slurmd()
+{
+	local node=$1 dir
+	dir=$(node_dir "$node")
+	in_node "$node" setsid slurmd -D -N "$node" -f "$SLURM_CONF" \
+		>"$dir/slurmd.out" 2>&1 </dev/null &
+	echo $! >"$dir/slurmd.pid.run"
+}
+
+# Every process that lives in this node's mount namespace (slurmd,
+# slurmstepd, job tasks, orted...), found by namespace identity so that
+# nothing escapes `down` however it was started.
+node_pids()
+{
+	local node=$1 want p
+	[ -e "$NSDIR/$node.mnt" ] || return 0
+	want="mnt:[$(stat -L -c %i "$NSDIR/$node.mnt" 2>/dev/null)]"
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$want" ] && echo "${p#/proc/}"
+	done
+}
+
+node_stop()
+{
+	local node=$1 dir pids
+	dir=$(node_dir "$node")
+	stop_pidfile "$dir/slurmd.pid.run"
+	pids=$(node_pids "$node")
+	if [ -n "$pids" ]; then
+		kill -TERM $pids 2>/dev/null
+		sleep 0.5
+		pids=$(node_pids "$node")
+		[ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+	fi
+	# Dropping the handles frees the namespaces and every mount in them.
+	umount "$NSDIR/$node.mnt" 2>/dev/null
+	umount "$NSDIR/$node.uts" 2>/dev/null
+	rm -f "$NSDIR/$node.mnt" "$NSDIR/$node.uts"
+}

@@ -1,0 +1,50 @@
+# munge and slurmctld of the emulated cluster, both in the host's
+# namespaces: the host plays the seed's controller Pi (sourced).
+
+munge_up()
+{
+	install -d -o munge -g munge -m 0755 "$MUNGE_DIR"
+	# The cluster's own key: never the host's /etc/munge/munge.key.
+	if [ ! -s "$MUNGE_DIR/munge.key" ]; then
+		mungekey --create --keyfile="$MUNGE_DIR/munge.key" --force ||
+			die "mungekey failed"
+	fi
+	chown munge:munge "$MUNGE_DIR/munge.key"
+	chmod 0600 "$MUNGE_DIR/munge.key"
+	runuser -u munge -- /usr/sbin/munged \
+		--key-file="$MUNGE_DIR/munge.key" \
+		--socket="$MUNGE_DIR/munge.socket.2" \
+		--pid-file="$MUNGE_DIR/munged.pid" \
+		--log-file="$MUNGE_DIR/munged.log" \
+		--seed-file="$MUNGE_DIR/munged.seed" ||
+		die "munged did not start; see $MUNGE_DIR/munged.log"
+	wait_for 10 munge --socket="$MUNGE_DIR/munge.socket.2" -n ||
+		die "munged does not answer on $MUNGE_DIR/munge.socket.2"
+}
+
+ctld_up()
+{
+	mkdir -p "$CTLD_DIR/state"
+	# -c: a fresh controller state each `up`; -D in the background so the
+	# pid we record is the daemon's own.
+	setsid slurmctld -D -c -f "$SLURM_CONF" \
+		>"$CTLD_DIR/slurmctld.out" 2>&1 </dev/null &
+	echo $! >"$CTLD_DIR/slurmctld.pid.run"
+	if ! wait_for 30 scontrol ping; then
+		tail -n 30 "$CTLD_DIR/slurmctld.log" "$CTLD_DIR/slurmctld.out" >&2 2>/dev/null
+		die "slurmctld did not come up"
+	fi
+}
+
+# Stop a daemon recorded in a pid file: TERM, then KILL after a grace time.
+stop_pidfile()
+{
+	local file=$1 pid
+	pid=$(cat "$file" 2>/dev/null) || return 0
+	if pid_alive "$pid"; then
+		kill -TERM "$pid" 2>/dev/null
+		for _ in $(seq 50); do pid_alive "$pid" || break; sleep 0.1; done
+		pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	fi
+	rm -f "$file"
+}

@@ -1,0 +1,25 @@
+#!/bin/bash
+# Every slurm-pi plugin is loaded by the stock daemons; a missing or broken
+# plugin fails here rather than passing silently.
+. "$(dirname "$0")/lib/suite.sh"
+
+conf=$(scontrol show config 2>&1)
+like "slurmctld runs SelectType=select/pi_cons_tres" "$conf" '^SelectType +=  ?select/pi_cons_tres'
+like "TaskPlugin stacks task/pi after task/affinity" "$conf" '^TaskPlugin +=  ?task/affinity,task/pi'
+
+like "slurmctld log: select/pi_cons_tres loaded and delegating" \
+	"$(cat "$CTLD_DIR/slurmctld.log")" 'select/pi_cons_tres: loaded, delegating to select/cons_tres'
+
+for node in $(cluster_nodes); do
+	log=$(cat "$(node_dir "$node")/slurmd.log")
+	model=$(cat "$(node_dir "$node")/model")
+	dt=$(tr -d '\0' <"$(node_dir "$node")/root/sys/firmware/devicetree/base/model")
+	like "$node slurmd log: task/pi loaded on its emulated $model" "$log" "task/pi: loaded on a $dt"
+	like "$node slurmd log: spank_pi_thermal loaded" "$log" 'spank_pi_thermal: loaded'
+	unlike "$node slurmd log: no plugin errors" "$log" 'error: .*(pi_cons_tres|task/pi|spank_pi|[Pp]lugin)'
+done
+
+like "sbatch --help lists --thermal from spank_pi_thermal" \
+	"$(as_user sbatch --help 2>&1)" '--thermal=POLICY +\[slurm-pi\]'
+like "srun --help lists --thermal" "$(as_user srun --help 2>&1)" '--thermal=POLICY +\[slurm-pi\]'
+like "sinfo (a client loading every select plugin) works" "$(as_user sinfo -h -o '%P %D %t' 2>&1)" '^main\* 4 idle'
