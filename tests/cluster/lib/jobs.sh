@@ -2,7 +2,16 @@
 
 DEMO_DIR="$SHARED_DIR/demo"
 
-as_user() { runuser -u "$JOB_USER" -- env SLURM_CONF="$SLURM_CONF" "$@"; }
+# Run a command as the job user. Unless the caller already cd'd somewhere,
+# from the shared directory: srun's working directory must exist on the
+# nodes, and a build tree under /tmp (each node has its own) does not.
+as_user()
+{
+	case "$PWD" in
+	"$SHARED_DIR"*) runuser -u "$JOB_USER" -- env SLURM_CONF="$SLURM_CONF" "$@" ;;
+	*) (cd "$SHARED_DIR" && runuser -u "$JOB_USER" -- env SLURM_CONF="$SLURM_CONF" "$@") ;;
+	esac
+}
 
 # Copy the seed's jobs to the shared directory and build mpi_hello there.
 stage_seed_jobs()
