@@ -6,6 +6,7 @@
 # paths; only these mounts differ from a real Pi.
 #   /sys/firmware                          devicetree model/compatible/serial
 #   /proc/cpuinfo                          the model's cpuinfo (Revision)
+#   /proc/meminfo                          the model's MemTotal (4 GB Pi...)
 #   /sys/class/thermal, /sys/class/hwmon   cpu-thermal zone, rpi_volt, pwmfan
 #   /sys/devices/system/cpu/cpufreq        policy0 clocks
 #   /sys/devices/platform                  soc/soc:firmware/get_throttled
@@ -52,6 +53,7 @@ node_namespaces()
 		root="$dir/root"
 		mount --bind "$root/sys/firmware" /sys/firmware
 		mount --bind "$root/proc/cpuinfo" /proc/cpuinfo
+		[ -f "$root/proc/meminfo" ] && mount --bind "$root/proc/meminfo" /proc/meminfo
 		mount --bind "$root/sys/devices/system/cpu/cpufreq" /sys/devices/system/cpu/cpufreq
 		mount --bind "$root/sys/devices/platform" /sys/devices/platform
 		# sysfs refuses mkdir: put a tmpfs over /sys/class, bind the

@@ -22,12 +22,14 @@ munge_up()
 		die "munged does not answer on $MUNGE_DIR/munge.socket.2"
 }
 
+# ctld_up [-c]: -c starts from a clean state (each `up`); a restart keeps
+# the jobs, as a real controller restart does.
 ctld_up()
 {
+	local clean=${1:-}
 	mkdir -p "$CTLD_DIR/state"
-	# -c: a fresh controller state each `up`; -D in the background so the
-	# pid we record is the daemon's own.
-	setsid slurmctld -D -c -f "$SLURM_CONF" \
+	# -D in the background so the pid we record is the daemon's own.
+	setsid slurmctld -D $clean -f "$SLURM_CONF" \
 		>"$CTLD_DIR/slurmctld.out" 2>&1 </dev/null &
 	echo $! >"$CTLD_DIR/slurmctld.pid.run"
 	if ! wait_for 30 scontrol ping; then
