@@ -1,0 +1,59 @@
+// Raspberry Pi Revision codes: decoding the /proc/cpuinfo Revision code,
+// and looking up cpuinfo fields.
+//
+// The Revision code adds what the device tree does not say (memory size,
+// manufacturer, board revision); common/pi_model.hpp weighs it against the
+// device tree.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace slurmpi {
+
+// One decoded Revision code. Bit layout (new style, bit 23 set):
+// NOQuuuWuFMMMCCCCPPPPTTTTTTTTRRRR, see decode_revision() for the source.
+struct Revision {
+	bool valid = false;     // a new-style code, or a known old-style one
+	bool new_style = false;
+	uint32_t code = 0;
+	unsigned mem_mb = 0;    // 0 = unknown (see error)
+	std::string manufacturer;
+	std::string soc;        // "BCM2711"; "" = unknown
+	unsigned type = 0;      // board type field; old-style codes map to the
+				// same numbering (A=0x00, B=0x01, ...)
+	std::string type_name;  // "4B"; "" = unknown type
+	unsigned pcb_rev = 0;   // raw RRRR field (new style only)
+	std::string board_rev;  // "1.4" as Raspberry Pi writes it
+	bool warranty_void = false;
+	bool otp_read_disallowed = false;
+	bool otp_program_disallowed = false;
+	bool overvoltage_disallowed = false;
+	std::string error;      // every field that could not be decoded, "; "-joined
+};
+
+Revision decode_revision(uint32_t code);
+
+// The value of the first "Revision" line of a cpuinfo text, parsed as hex.
+// On failure returns nullopt and, if `reason` is set, says why.
+std::optional<uint32_t> find_cpuinfo_revision(std::string_view cpuinfo,
+					      std::string *reason = nullptr);
+
+// Value of the first "<key>\t: value" line of a cpuinfo text (trimmed), or
+// nullopt if there is no such line. Keys match exactly ("Revision" does
+// not match "CPU revision").
+std::optional<std::string_view> cpuinfo_field(std::string_view cpuinfo,
+					      std::string_view key);
+
+// Board type code -> name as in the revision-codes table ("3B+", "CM5 Lite"),
+// or "" for codes that are unassigned or internal.
+std::string_view revision_type_name(unsigned type);
+
+// A code (or a field of one) as lower-case hex, zero-padded to `width`
+// digits, without "0x": revision_hex(0xc03111, 4) == "c03111",
+// revision_hex(0x0f, 2) == "0f". For messages.
+std::string revision_hex(uint32_t code, int width);
+
+} // namespace slurmpi
