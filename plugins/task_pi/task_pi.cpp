@@ -19,7 +19,7 @@ extern "C" {
 #include <exception>
 #include <string>
 
-#include "common/fs.hpp"
+#include "common/pi_model.hpp"
 
 #define PI_TASK "task/pi"
 
@@ -31,17 +31,43 @@ extern const uint32_t plugin_version = SLURM_VERSION_NUMBER;
 
 namespace {
 
-// Read once per process at init: the model cannot change under a running
-// daemon, and pre_launch runs in every task where I/O would be repeated.
+// Identified once per process at init: the board cannot change under a
+// running daemon, and pre_launch runs in every task where I/O would be
+// repeated. Empty when this is not a Pi.
 std::string g_model;
 
-std::string read_model()
+// "Raspberry Pi 4 Model B Rev 1.4 (4B, 4096 MB, revision c03114)"
+std::string describe(const slurmpi::PiIdentity &id)
 {
-	slurmpi::FileRead r =
-		slurmpi::read_under("", "/sys/firmware/devicetree/base/model");
-	if (!r.ok)
-		return {};
-	return std::string(slurmpi::trim_value(r.data));
+	std::string s = id.dt_model.empty() ? std::string(id.model->name) : id.dt_model;
+	s += " (";
+	s += id.model->key;
+	if (id.revision.valid && id.revision.mem_mb)
+		s += ", " + std::to_string(id.revision.mem_mb) + " MB";
+	if (id.revision.valid)
+		s += ", revision " + slurmpi::revision_hex(id.revision.code, 4);
+	s += ")";
+	return s;
+}
+
+void identify()
+{
+	slurmpi::PiIdentity id = slurmpi::detect_pi("");
+	bool in_slurmd = running_in_slurmd();
+	if (!id.is_pi || !id.model) {
+		g_model.clear();
+		if (in_slurmd)
+			info(PI_TASK ": loaded; not a Raspberry Pi: %s", id.reason.c_str());
+		return;
+	}
+	g_model = id.dt_model.empty() ? std::string(id.model->name) : id.dt_model;
+	if (in_slurmd) {
+		info(PI_TASK ": loaded on a %s", describe(id).c_str());
+		for (const std::string &p : id.problems)
+			info(PI_TASK ": board identification: %s", p.c_str());
+	} else {
+		debug(PI_TASK ": loaded on a %s", describe(id).c_str());
+	}
 }
 
 } // namespace
@@ -49,16 +75,7 @@ std::string read_model()
 extern "C" int init(void)
 {
 	try {
-		g_model = read_model();
-		if (running_in_slurmd()) {
-			if (g_model.empty())
-				info(PI_TASK ": loaded; no device-tree model: not a Raspberry Pi");
-			else
-				info(PI_TASK ": loaded on a %s", g_model.c_str());
-		} else {
-			debug(PI_TASK ": loaded (%s)",
-			      g_model.empty() ? "not a Raspberry Pi" : g_model.c_str());
-		}
+		identify();
 		return SLURM_SUCCESS;
 	} catch (const std::exception &e) {
 		error(PI_TASK ": init failed: %s", e.what());
