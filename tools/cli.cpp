@@ -1,0 +1,197 @@
+#include "tools/cli.hpp"
+
+#include <array>
+
+#include "common/config.hpp"
+
+namespace slurmpi::tool {
+
+namespace {
+
+struct CommandName {
+	Command command;
+	std::string_view name;
+};
+
+constexpr std::array<CommandName, 3> kCommands = {{
+	{Command::help, "help"},
+	{Command::nodeconf, "nodeconf"},
+	{Command::status, "status"},
+}};
+
+std::string quoted(std::string_view s)
+{
+	return "'" + std::string(s) + "'";
+}
+
+// Options that take a value, and where it goes.
+struct ValueOption {
+	std::string_view name;
+	std::string_view what; // for "missing ..." messages
+};
+
+constexpr std::array<ValueOption, 3> kValueOptions = {{
+	{"--root", "directory"},
+	{"--config", "file"},
+	{"--topology", "hwloc XML file or synthetic description"},
+}};
+
+void store(Options &o, std::string_view name, std::string value)
+{
+	if (name == "--root")
+		o.root = std::move(value);
+	else if (name == "--config")
+		o.config = std::move(value);
+	else
+		o.topology = std::move(value);
+}
+
+// A positional word: the command, the help topic, or one too many.
+std::string take_word(Options &o, std::string_view word)
+{
+	if (o.command == Command::none) {
+		auto c = command_from_name(word);
+		if (!c)
+			return "unknown command " + quoted(word) +
+			       " (commands: nodeconf, status, help)";
+		o.command = *c;
+		if (*c == Command::help)
+			o.help = true;
+		return "";
+	}
+	if (o.command == Command::help && o.help_topic == Command::none) {
+		auto c = command_from_name(word);
+		if (!c || *c == Command::help)
+			return "help: unknown command " + quoted(word) +
+			       " (commands: nodeconf, status)";
+		o.help_topic = *c;
+		return "";
+	}
+	return std::string(command_name(o.command)) + ": unexpected argument " +
+	       quoted(word);
+}
+
+// Options that belong to one command only.
+std::string check_command_options(const Options &o)
+{
+	if (o.help || o.version)
+		return "";
+	if (o.command == Command::none)
+		return "no command given (commands: nodeconf, status, help)";
+	if (o.json && o.command != Command::status)
+		return std::string(command_name(o.command)) +
+		       ": unknown option '--json' (only status takes it)";
+	if (o.topology && o.command != Command::nodeconf)
+		return std::string(command_name(o.command)) +
+		       ": unknown option '--topology' (only nodeconf takes it)";
+	return "";
+}
+
+} // namespace
+
+std::string_view command_name(Command c)
+{
+	for (const CommandName &n : kCommands)
+		if (n.command == c)
+			return n.name;
+	return "";
+}
+
+std::optional<Command> command_from_name(std::string_view name)
+{
+	for (const CommandName &n : kCommands)
+		if (n.name == name)
+			return n.command;
+	return std::nullopt;
+}
+
+ParseResult parse_args(std::span<const std::string> args)
+{
+	ParseResult r;
+	Options &o = r.options;
+	bool options_done = false;
+	for (std::size_t i = 0; i < args.size(); i++) {
+		const std::string &arg = args[i];
+		if (options_done || arg.empty() || arg[0] != '-' || arg == "-") {
+			if (std::string e = take_word(o, arg); !e.empty()) {
+				r.error = std::move(e);
+				return r;
+			}
+			continue;
+		}
+		if (arg == "--") {
+			options_done = true;
+			continue;
+		}
+		std::string_view name = arg;
+		std::optional<std::string> inline_value;
+		if (auto eq = name.find('='); name.starts_with("--") && eq != name.npos) {
+			inline_value = std::string(name.substr(eq + 1));
+			name = name.substr(0, eq);
+		}
+		bool flag = true;
+		if (name == "--help" || name == "-h")
+			o.help = true;
+		else if (name == "--version")
+			o.version = true;
+		else if (name == "--json")
+			o.json = true;
+		else
+			flag = false;
+		if (flag) {
+			if (inline_value) {
+				r.error = std::string(name) + ": takes no value";
+				return r;
+			}
+			continue;
+		}
+		const ValueOption *opt = nullptr;
+		for (const ValueOption &v : kValueOptions)
+			if (v.name == name)
+				opt = &v;
+		if (!opt) {
+			r.error = "unknown option " + quoted(name);
+			return r;
+		}
+		std::string value;
+		if (inline_value) {
+			value = std::move(*inline_value);
+		} else if (i + 1 < args.size()) {
+			value = args[++i];
+		} else {
+			r.error = std::string(name) + ": missing " + std::string(opt->what);
+			return r;
+		}
+		if (value.empty()) {
+			r.error = std::string(name) + ": empty " + std::string(opt->what);
+			return r;
+		}
+		store(o, name, std::move(value));
+	}
+	// `slurm-pi status --help` asks about status.
+	if (o.help && o.command != Command::help && o.command != Command::none)
+		o.help_topic = o.command;
+	r.error = check_command_options(o);
+	return r;
+}
+
+std::string default_config_path(const char *slurm_conf)
+{
+	if (slurm_conf && *slurm_conf) {
+		std::string_view p = slurm_conf;
+		auto slash = p.rfind('/');
+		if (slash == std::string_view::npos)
+			return std::string(kConfigFileName);
+		if (slash == 0)
+			return "/" + std::string(kConfigFileName);
+		return std::string(p.substr(0, slash)) + "/" + std::string(kConfigFileName);
+	}
+	return "/etc/slurm/" + std::string(kConfigFileName);
+}
+
+bool topology_arg_is_file(std::string_view arg)
+{
+	return arg.find('/') != std::string_view::npos || arg.ends_with(".xml");
+}
+
+} // namespace slurmpi::tool

@@ -1,0 +1,105 @@
+#include "tools/status.hpp"
+
+#include <ctime>
+#include <ostream>
+
+#include "common/nodeconf.hpp"
+#include "common/throttle.hpp"
+#include "tools/node_name.hpp"
+
+namespace slurmpi::tool {
+
+namespace {
+
+bool is_real_root(std::string_view root)
+{
+	return root.empty() || root == "/";
+}
+
+// A flag counts as set only if the source can tell it (hwmon rpi_volt
+// knows under-voltage only) and it is set.
+bool flag_now(const Reading &r, std::uint32_t bit)
+{
+	return r.throttled && (r.throttled_known & bit) && (*r.throttled & bit);
+}
+
+void list_chips(StatusReport &r, std::string_view root)
+{
+	if (!is_real_root(root)) {
+		r.chips_note = "not listed with --root: libsensors reads only "
+			       "this machine's /sys";
+		return;
+	}
+	LibsensorsChips lib;
+	if (!lib.ok()) {
+		r.chips_note = lib.error();
+		r.problems.push_back(lib.error());
+		return;
+	}
+	for (const std::string &p : lib.config_problems())
+		r.problems.push_back(p);
+	r.chips = lib.chips(&r.problems);
+}
+
+} // namespace
+
+void compute_band(StatusReport &r, std::int64_t now)
+{
+	ThermalState state(r.limits);
+	ThermalSample s;
+	s.temp_c = r.reading.temp_c;
+	s.throttled_now = flag_now(r.reading, kThrThrottledNow);
+	s.undervoltage_now = flag_now(r.reading, kThrUnderVoltageNow);
+	s.time = now;
+	r.band = state.update(s, now);
+	r.cause = state.cause();
+}
+
+std::vector<std::string> all_problems(const StatusReport &r)
+{
+	std::vector<std::string> all = r.reading.problems;
+	all.insert(all.end(), r.problems.begin(), r.problems.end());
+	return all;
+}
+
+bool read_anything(const StatusReport &r)
+{
+	const Reading &x = r.reading;
+	return x.temp_c || x.throttled || x.cur_mhz || x.max_mhz ||
+	       x.policy_max_mhz || x.fan_rpm || x.fan_pwm;
+}
+
+int run_status(const Options &o, const Config &c, std::ostream &out,
+	       std::ostream &err, Mailbox *mailbox)
+{
+	StatusReport r;
+	NodeName n = node_name(o.root);
+	if (n.name.empty())
+		r.problems.push_back(n.error);
+	r.node = short_hostname(n.name);
+	r.identity = detect_pi(o.root);
+	// Pi problems are noise on a machine that is not a Pi.
+	if (r.identity.is_pi)
+		r.problems.insert(r.problems.end(), r.identity.problems.begin(),
+				  r.identity.problems.end());
+	std::optional<VcioMailbox> vcio;
+	if (!mailbox && is_real_root(o.root) && r.identity.is_pi)
+		mailbox = &vcio.emplace(o.root);
+	Sampler sampler(o.root, mailbox);
+	r.reading = sampler.sample();
+	r.limits = c.thermal_limits();
+	compute_band(r, static_cast<std::int64_t>(std::time(nullptr)));
+	list_chips(r, o.root);
+
+	out << (o.json ? format_status_json(r) : format_status_text(r));
+	if (!read_anything(r)) {
+		err << "slurm-pi status: no sensor could be read";
+		if (!r.identity.is_pi)
+			err << " (not a Raspberry Pi: " << r.identity.reason << ")";
+		err << "\n";
+		return kExitRuntime;
+	}
+	return kExitOk;
+}
+
+} // namespace slurmpi::tool
