@@ -37,7 +37,7 @@ config_write()
 # not links: the job user loads the SPANK plugin in sbatch/srun and may not
 # be able to read the build tree, and a rebuild must not swap a .so under
 # running daemons.
-config_link_plugins()
+config_install_build()
 {
 	local p so missing=()
 	mkdir -p "$STATE/plugins"
@@ -52,4 +52,8 @@ config_link_plugins()
 	done
 	[ ${#missing[@]} = 0 ] ||
 		die "plugins not built: ${missing[*]} (run the build first; select/task need ./configure --with-slurm-source)"
+	# The slurm-pi command, where every node can run it (a build tree
+	# under /tmp is not visible inside the nodes).
+	[ -x "$BUILDDIR/tools/slurm-pi" ] || die "tools/slurm-pi not built (run the build first)"
+	install -D -m 0755 "$BUILDDIR/tools/slurm-pi" "$STATE/bin/slurm-pi"
 }
