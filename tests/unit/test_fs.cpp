@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <sys/stat.h>
@@ -12,13 +13,20 @@
 
 using namespace slurmpi;
 
-static std::string make_tmpdir()
-{
-	char tmpl[] = "/tmp/slurmpi-test-fs-XXXXXX";
-	char *d = mkdtemp(tmpl);
-	cr_assert_not_null(d);
-	return d;
-}
+// A scratch directory removed when the test ends, pass or fail.
+struct TmpDir {
+	std::string path;
+	TmpDir()
+	{
+		char tmpl[] = "/tmp/slurmpi-test-fs-XXXXXX";
+		char *d = mkdtemp(tmpl);
+		cr_assert_not_null(d);
+		path = d;
+	}
+	~TmpDir() { std::filesystem::remove_all(path); }
+	operator const std::string &() const { return path; }
+	std::string operator+(const char *leaf) const { return path + leaf; }
+};
 
 Test(fs, join_root_handles_empty_slash_and_trailing_slashes)
 {
@@ -31,13 +39,13 @@ Test(fs, join_root_handles_empty_slash_and_trailing_slashes)
 
 Test(fs, reads_a_file_whole)
 {
-	std::string d = make_tmpdir();
+	TmpDir d;
 	std::ofstream(d + "/v") << "42000\n";
 	FileRead r = read_small_file(d + "/v");
 	cr_assert(r.ok);
 	cr_assert_str_eq(r.data.c_str(), "42000\n");
 	cr_assert_eq(r.err, 0);
-	cr_assert(read_under(d, "/v").ok);
+	cr_assert(read_under(d.path, "/v").ok);
 }
 
 Test(fs, missing_file_says_why)
@@ -50,15 +58,15 @@ Test(fs, missing_file_says_why)
 
 Test(fs, directory_in_place_of_a_file_is_an_error)
 {
-	std::string d = make_tmpdir();
-	FileRead r = read_small_file(d);
+	TmpDir d;
+	FileRead r = read_small_file(d.path);
 	cr_assert(!r.ok);
 	cr_assert_eq(r.err, EISDIR);
 }
 
 Test(fs, truncates_at_max_bytes)
 {
-	std::string d = make_tmpdir();
+	TmpDir d;
 	std::ofstream(d + "/big") << std::string(10000, 'x');
 	FileRead r = read_small_file(d + "/big", 100);
 	cr_assert(r.ok);
@@ -67,7 +75,7 @@ Test(fs, truncates_at_max_bytes)
 
 Test(fs, empty_file_reads_as_empty)
 {
-	std::string d = make_tmpdir();
+	TmpDir d;
 	std::ofstream(d + "/e");
 	FileRead r = read_small_file(d + "/e");
 	cr_assert(r.ok);
@@ -85,10 +93,10 @@ Test(fs, trim_value_strips_nul_and_newlines)
 
 Test(fs, list_dir_sorts_and_skips_dots)
 {
-	std::string d = make_tmpdir();
+	TmpDir d;
 	std::ofstream(d + "/b");
 	std::ofstream(d + "/a");
-	auto names = list_dir(d);
+	auto names = list_dir(d.path);
 	cr_assert(names.has_value());
 	cr_assert_eq(names->size(), 2u);
 	cr_assert_str_eq((*names)[0].c_str(), "a");
