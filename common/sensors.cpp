@@ -176,10 +176,10 @@ void Sampler::discover()
 	}
 }
 
-std::optional<Sampler::Text> Sampler::read_plain(std::string path,
-						 Reading &r)
+// The trimmed value of a read, or a problem naming the file.
+std::optional<Sampler::Text> Sampler::text_of(std::string path,
+					      const FileRead &f, Reading &r)
 {
-	FileRead f = read_under(root_, path);
 	if (!f.ok) {
 		problem(r, path, f.error);
 		return std::nullopt;
@@ -190,6 +190,13 @@ std::optional<Sampler::Text> Sampler::read_plain(std::string path,
 		return std::nullopt;
 	}
 	return Text{std::move(path), std::string(v)};
+}
+
+std::optional<Sampler::Text> Sampler::read_plain(std::string path,
+						 Reading &r)
+{
+	FileRead f = read_under(root_, path);
+	return text_of(std::move(path), f, r);
 }
 
 std::optional<Sampler::Text> Sampler::read_found(Dir Found::*dir,
@@ -213,16 +220,7 @@ std::optional<Sampler::Text> Sampler::read_found(Dir Found::*dir,
 			f = read_under(root_, path);
 		}
 	}
-	if (!f.ok) {
-		problem(r, path, f.error);
-		return std::nullopt;
-	}
-	std::string_view v = trim_value(f.data);
-	if (v.empty()) {
-		problem(r, path, "empty");
-		return std::nullopt;
-	}
-	return Text{std::move(path), std::string(v)};
+	return text_of(std::move(path), f, r);
 }
 
 Reading Sampler::sample()
@@ -277,22 +275,18 @@ void Sampler::sample_throttle(Reading &r)
 	// when nothing else answers either.
 	FileRead legacy = read_under(root_, kLegacyThrottled);
 	bool legacy_missing = !legacy.ok && legacy.err == ENOENT;
-	if (legacy.ok) {
-		std::string why;
-		std::string_view v = trim_value(legacy.data);
-		if (v.empty()) {
-			problem(r, kLegacyThrottled, "empty");
-		} else if (auto word = parse_throttled_hex(v, &why)) {
-			r.throttled = *word;
-			r.throttle_source = ThrottleSource::legacy_sysfs;
-			r.throttled_known = 0xffffffffu;
-			r.sources.push_back(kLegacyThrottled);
-			return;
-		} else {
-			problem(r, kLegacyThrottled, why);
+	if (!legacy_missing) {
+		if (auto t = text_of(kLegacyThrottled, legacy, r)) {
+			std::string why;
+			if (auto word = parse_throttled_hex(t->value, &why)) {
+				r.throttled = *word;
+				r.throttle_source = ThrottleSource::legacy_sysfs;
+				r.throttled_known = 0xffffffffu;
+				r.sources.push_back(std::move(t->path));
+				return;
+			}
+			problem(r, t->path, why);
 		}
-	} else if (!legacy_missing) {
-		problem(r, kLegacyThrottled, legacy.error);
 	}
 
 	// The driver reports the sticky under-voltage bit it saw on its last

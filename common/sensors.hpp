@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/fs.hpp"
 #include "common/vcio.hpp"
 
 namespace slurmpi {
@@ -102,6 +103,8 @@ private:
 	};
 
 	void discover();
+	static std::optional<Text> text_of(std::string path, const FileRead &f,
+					   Reading &r);
 	std::optional<Text> read_plain(std::string path, Reading &r);
 	std::optional<Text> read_found(Dir Found::*dir,
 				       std::string_view leaf, Reading &r,
