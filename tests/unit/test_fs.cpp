@@ -2,28 +2,20 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/fs.hpp"
+#include "tests/unit/helpers.hpp"
 
 using namespace slurmpi;
 
-// A scratch directory removed when the test ends, pass or fail.
+// A scratch directory removed when the test ends, with string shorthands.
 struct TmpDir {
-	std::string path;
-	TmpDir()
-	{
-		char tmpl[] = "/tmp/slurmpi-test-fs-XXXXXX";
-		char *d = mkdtemp(tmpl);
-		cr_assert_not_null(d);
-		path = d;
-	}
-	~TmpDir() { std::filesystem::remove_all(path); }
+	ScratchDir dir{"slurmpi-test-fs"};
+	const std::string &path = dir.str();
 	operator const std::string &() const { return path; }
 	std::string operator+(const char *leaf) const { return path + leaf; }
 };

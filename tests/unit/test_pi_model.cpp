@@ -3,7 +3,6 @@
 
 #include <criterion/criterion.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -48,22 +47,12 @@ std::string problems_text(const PiIdentity &id)
 // A scratch root for cases git cannot store (directories in place of
 // files, dangling symlinks, unreadable files).
 struct ScratchRoot {
-	fs::path dir;
+	ScratchDir scratch{"test_pi_model"};
+	const fs::path &dir = scratch.path();
 	ScratchRoot()
 	{
-		char tmpl[] = "/tmp/test_pi_model.XXXXXX";
-		char *d = mkdtemp(tmpl);
-		cr_assert_not_null(d);
-		dir = d;
 		fs::create_directories(dir / "sys/firmware/devicetree/base");
 		fs::create_directories(dir / "proc");
-	}
-	~ScratchRoot()
-	{
-		std::error_code ec;
-		fs::permissions(dir / "proc/cpuinfo", fs::perms::owner_all,
-				fs::perm_options::add, ec);
-		fs::remove_all(dir, ec);
 	}
 	void write(const std::string &rel, const std::string &data)
 	{

@@ -2,15 +2,14 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <fcntl.h>
-#include <ftw.h>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/sensors.hpp"
 #include "common/throttle.hpp"
+#include "tests/unit/helpers.hpp"
 
 using namespace slurmpi;
 
@@ -47,23 +46,13 @@ void expect_problem(const Reading &r, const std::string &p)
 // A scratch root removed at the end of the test.
 class TmpTree {
 public:
-	TmpTree()
-	{
-		char dir[] = "/tmp/slurmpi-sensors-XXXXXX";
-		cr_assert_not_null(mkdtemp(dir));
-		root_ = dir;
-	}
-	~TmpTree()
-	{
-		nftw(root_.c_str(), rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	}
-	const std::string &root() const { return root_; }
-	std::string at(const std::string &p) const { return root_ + p; }
+	const std::string &root() const { return dir_.str(); }
+	std::string at(const std::string &p) const { return root() + p; }
 
 	void mkdirs(const std::string &p) const
 	{
 		std::string full = at(p);
-		for (std::size_t i = root_.size() + 1; i <= full.size(); i++) {
+		for (std::size_t i = root().size() + 1; i <= full.size(); i++) {
 			if (i == full.size() || full[i] == '/')
 				mkdir(full.substr(0, i).c_str(), 0755);
 		}
@@ -83,7 +72,8 @@ public:
 	}
 	void remove_tree(const std::string &p) const
 	{
-		nftw(at(p).c_str(), rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		std::error_code ec;
+		std::filesystem::remove_all(at(p), ec);
 	}
 
 	// A healthy Pi 4 with the rpi_volt hwmon at `hwmon`.
@@ -106,13 +96,7 @@ public:
 	}
 
 private:
-	static int rm_entry(const char *p, const struct stat *, int,
-			    struct FTW *)
-	{
-		::remove(p);
-		return 0;
-	}
-	std::string root_;
+	ScratchDir dir_{"slurmpi-sensors"};
 };
 
 Reading sample_tree(const std::string &tree, Mailbox *mb = nullptr)

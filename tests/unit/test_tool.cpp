@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <fcntl.h>
 #include <fstream>
-#include <ftw.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -16,6 +15,7 @@
 
 #include "common/throttle.hpp"
 #include "slurmpi_config.h"
+#include "tests/unit/helpers.hpp"
 #include "tools/cli.hpp"
 #include "tools/help.hpp"
 #include "tools/run.hpp"
@@ -41,29 +41,10 @@ static const char *const kPi4bLine =
 // scope (a failed assertion may leave it behind; it is under /tmp).
 class TmpDir {
 public:
-	TmpDir()
-	{
-		char tmpl[] = "/tmp/slurmpi-test-tool-XXXXXX";
-		char *d = mkdtemp(tmpl);
-		cr_assert_not_null(d);
-		path_ = d;
-	}
-	~TmpDir()
-	{
-		nftw(path_.c_str(), remove_one, 16, FTW_DEPTH | FTW_PHYS);
-	}
-	TmpDir(const TmpDir &) = delete;
-	TmpDir &operator=(const TmpDir &) = delete;
-
-	const std::string &path() const { return path_; }
+	const std::string &path() const { return dir_.str(); }
 
 private:
-	static int remove_one(const char *p, const struct stat *, int, struct FTW *)
-	{
-		remove(p);
-		return 0;
-	}
-	std::string path_;
+	ScratchDir dir_{"slurmpi-test-tool"};
 };
 
 static std::string write_file(const std::string &dir, const char *name,
@@ -80,11 +61,6 @@ static std::string slurp(const std::string &path)
 	std::stringstream ss;
 	ss << in.rdbuf();
 	return ss.str();
-}
-
-static bool contains(const std::string &s, const std::string &part)
-{
-	return s.find(part) != std::string::npos;
 }
 
 static std::string last_line(const std::string &s)

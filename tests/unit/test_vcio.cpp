@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <cstdint>
-#include <cstdlib>
 #include <fcntl.h>
 #include <string>
 #include <sys/stat.h>
@@ -10,6 +9,7 @@
 
 #include "common/fs.hpp"
 #include "common/vcio.hpp"
+#include "tests/unit/helpers.hpp"
 
 using namespace slurmpi;
 
@@ -168,8 +168,8 @@ Test(vcio, parse_without_transfer)
 
 Test(vcio, real_mailbox_without_device)
 {
-	char dir[] = "/tmp/slurmpi-vcio-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	ScratchDir scratch("slurmpi-vcio");
+	const std::string &dir = scratch.str();
 	VcioMailbox mb(dir);
 	std::string why;
 	cr_assert(!mb.get_throttled(&why).has_value());
@@ -184,18 +184,14 @@ Test(vcio, real_mailbox_without_device)
 	why.clear();
 	cr_assert(!mb.get_throttled(&why).has_value());
 	cr_assert_str_eq(why.c_str(), "/dev/vcio: No such file or directory");
-
-	unlink((dev + "/vcio").c_str());
-	rmdir(dev.c_str());
-	rmdir(dir);
 }
 
 Test(vcio, real_mailbox_on_a_plain_file)
 {
 	// What a bind-mounted fake file at /dev/vcio looks like: opens, but
 	// the ioctl is refused.
-	char dir[] = "/tmp/slurmpi-vcio-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
+	ScratchDir scratch("slurmpi-vcio");
+	const std::string &dir = scratch.str();
 	std::string dev = std::string(dir) + "/dev";
 	cr_assert_eq(mkdir(dev.c_str(), 0755), 0);
 	int fd = open((dev + "/vcio").c_str(), O_CREAT | O_WRONLY, 0600);
@@ -208,10 +204,6 @@ Test(vcio, real_mailbox_on_a_plain_file)
 	cr_assert_str_eq(why.c_str(), "/dev/vcio: mailbox GET_THROTTLED: "
 				      "Inappropriate ioctl for device");
 	cr_assert(!mb.get_throttled(nullptr).has_value());
-
-	unlink((dev + "/vcio").c_str());
-	rmdir(dev.c_str());
-	rmdir(dir);
 }
 
 Test(vcio, fake_mailbox)
