@@ -24,6 +24,14 @@ struct FileRead {
 	int err = 0;
 };
 
+// Whether `root` means this machine ("" or "/") rather than a copied or
+// fixture tree: only then do uname(), gethostname(), hwloc, libsensors and
+// the mailbox describe the same machine as the files.
+inline bool is_real_root(std::string_view root)
+{
+	return root.empty() || root == "/";
+}
+
 // `root` + `abs_path`, with exactly one '/' between them. An empty root or
 // "/" leaves the path as it is.
 std::string join_root(std::string_view root, std::string_view abs_path);

@@ -181,7 +181,7 @@ std::string dt_soc(const std::vector<std::string> &compatible)
 
 void fill_arch(PiIdentity &id, std::string_view root, const FileRead &cpu)
 {
-	if (root.empty() || root == "/") {
+	if (is_real_root(root)) {
 		struct utsname u;
 		if (::uname(&u) == 0) {
 			id.arch = u.machine;

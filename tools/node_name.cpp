@@ -11,7 +11,7 @@ namespace slurmpi::tool {
 NodeName node_name(std::string_view root)
 {
 	NodeName n;
-	if (root.empty() || root == "/") {
+	if (is_real_root(root)) {
 		char buf[HOST_NAME_MAX + 1] = {};
 		if (::gethostname(buf, sizeof(buf) - 1) != 0) {
 			n.error = "gethostname: " + errno_string(errno);

@@ -2,6 +2,7 @@
 
 #include <ostream>
 
+#include "common/fs.hpp"
 #include "common/meminfo.hpp"
 #include "common/pi_model.hpp"
 #include "common/topology.hpp"
@@ -10,11 +11,6 @@
 namespace slurmpi::tool {
 
 namespace {
-
-bool is_real_root(std::string_view root)
-{
-	return root.empty() || root == "/";
-}
 
 TopologyResult gather_topology(const Options &o, const PiIdentity &id)
 {

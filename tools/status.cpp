@@ -3,6 +3,7 @@
 #include <ctime>
 #include <ostream>
 
+#include "common/fs.hpp"
 #include "common/nodeconf.hpp"
 #include "common/throttle.hpp"
 #include "tools/node_name.hpp"
@@ -10,11 +11,6 @@
 namespace slurmpi::tool {
 
 namespace {
-
-bool is_real_root(std::string_view root)
-{
-	return root.empty() || root == "/";
-}
 
 // A flag counts as set only if the source can tell it (hwmon rpi_volt
 // knows under-voltage only) and it is set.
