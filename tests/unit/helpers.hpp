@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -16,6 +18,15 @@
 		std::string actual_copy_(actual);                  \
 		cr_assert_str_eq(actual_copy_.c_str(), __VA_ARGS__); \
 	} while (0)
+
+// The whole content of a small file ("" if it cannot be read).
+inline std::string slurp(const std::string &path)
+{
+	std::ifstream in(path);
+	std::stringstream ss;
+	ss << in.rdbuf();
+	return ss.str();
+}
 
 inline bool contains(std::string_view hay, std::string_view needle)
 {

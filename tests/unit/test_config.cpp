@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/config.hpp"
+#include "tests/unit/helpers.hpp"
 
 using namespace slurmpi;
 
@@ -26,14 +27,6 @@ static void expect_error(const std::string &text, const char *want)
 	cr_assert_eq(r.errors.size(), 1u, "%zu errors for: %s", r.errors.size(),
 		     text.c_str());
 	cr_assert_str_eq(r.errors[0].c_str(), want);
-}
-
-static std::string slurp(const std::string &path)
-{
-	std::ifstream in(path);
-	std::stringstream ss;
-	ss << in.rdbuf();
-	return ss.str();
 }
 
 // ---- defaults and the shipped file

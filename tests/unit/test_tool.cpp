@@ -55,14 +55,6 @@ static std::string write_file(const std::string &dir, const char *name,
 	return path;
 }
 
-static std::string slurp(const std::string &path)
-{
-	std::ifstream in(path);
-	std::stringstream ss;
-	ss << in.rdbuf();
-	return ss.str();
-}
-
 static std::string last_line(const std::string &s)
 {
 	std::string t = s;
