@@ -4,6 +4,11 @@
 # down. Speaks TAP (automake's tap-driver counts each check).
 #
 #   tests/cluster/run-suite.sh [t_NAME.sh ...]    (as root)
+#
+# Each file runs in its own shell, bounded by SLURM_PI_SUITE_FILE_TIMEOUT
+# seconds (default 600), and gets one more check of its own: it must exit 0
+# and run exactly the checks it declared with `plan N`. A file that aborts
+# (an unbound variable, a syntax error), hangs or skips checks is `not ok`.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,10 +20,16 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 
-: >"$TAP_COUNTER"
-trap '"$here/cluster" down >/dev/null 2>&1; rm -f "$TAP_COUNTER"' EXIT
+file_timeout=${SLURM_PI_SUITE_FILE_TIMEOUT:-600}
+[[ "$file_timeout" =~ ^[1-9][0-9]*$ ]] ||
+	{ echo "Bail out! SLURM_PI_SUITE_FILE_TIMEOUT='$file_timeout' is not a number of seconds"; exit 1; }
 
-if out=$("$here/cluster" up 2>&1); then
+: >"$TAP_COUNTER"
+TAP_PLAN=$(mktemp /tmp/slurm-pi-plan.XXXXXX)
+export TAP_PLAN
+trap '"$here/cluster" down >/dev/null 2>&1; rm -f "$TAP_COUNTER" "$TAP_PLAN"' EXIT
+
+if out=$(timeout -k 10 300 "$here/cluster" up 2>&1); then
 	pass "cluster up: munge, slurmctld and 4 slurmd with slurm-pi"
 else
 	fail "cluster up: munge, slurmctld and 4 slurmd with slurm-pi" "$out"
@@ -26,13 +37,38 @@ else
 	exit 1
 fi
 
+# run_file FILE: run one test file and check that it ran as declared.
+run_file()
+{
+	local t=$1 name before rc ran planned
+	name=$(basename "$t")
+	diag "--- $name"
+	: >"$TAP_PLAN"
+	before=$(tap_count)
+	# timeout runs the file in its own process group and signals all of
+	# it (srun, runuser...) when the time is up.
+	timeout -k 10 "$file_timeout" bash "$t"
+	rc=$?
+	ran=$(($(tap_count) - before))
+	planned=$(cat "$TAP_PLAN" 2>/dev/null)
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		fail "$name finished" "timed out after ${file_timeout}s (SLURM_PI_SUITE_FILE_TIMEOUT) having run $ran checks"
+	elif [ "$rc" != 0 ]; then
+		fail "$name finished" "exited with status $rc after $ran checks (aborted before done_testing)"
+	elif ! [[ "$planned" =~ ^[0-9]+$ ]]; then
+		fail "$name finished" "declares no plan: call 'plan N' with its number of checks"
+	elif [ "$ran" != "$planned" ]; then
+		fail "$name finished" "ran $ran checks, declared $planned"
+	else
+		pass "$name finished: exit 0, $ran of $planned checks"
+	fi
+}
+
 tests=("$@")
 [ ${#tests[@]} -gt 0 ] || tests=("$here"/t_*.sh)
 for t in "${tests[@]}"; do
 	[ -f "$t" ] || t="$here/$t"
-	diag "--- $(basename "$t")"
-	# Each file in its own shell: a failing check cannot skip another file.
-	bash "$t"
+	run_file "$t"
 done
 
 echo "1..$(tap_count)"

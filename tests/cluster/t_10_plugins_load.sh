@@ -2,13 +2,18 @@
 # Every slurm-pi plugin is loaded by the stock daemons; a missing or broken
 # plugin fails here rather than passing silently.
 . "$(dirname "$0")/lib/suite.sh"
+plan $((7 + 3 * $(cluster_nodes | wc -l)))
 
 conf=$(scontrol show config 2>&1)
 like "slurmctld runs SelectType=select/pi_cons_tres" "$conf" '^SelectType +=  ?select/pi_cons_tres'
 like "TaskPlugin stacks task/pi after task/affinity" "$conf" '^TaskPlugin +=  ?task/affinity,task/pi'
 
+ctld_log=$(cat "$CTLD_DIR/slurmctld.log")
 like "slurmctld log: select/pi_cons_tres loaded and delegating" \
-	"$(cat "$CTLD_DIR/slurmctld.log")" 'select/pi_cons_tres: loaded, delegating to select/cons_tres'
+	"$ctld_log" 'select/pi_cons_tres: loaded, delegating to select/cons_tres'
+# A clean start (-c) has no state files yet; Slurm says so as "errors".
+clean_start='Could not open (job|reservation) state file|NOTE: Trying backup state save file'
+unlike "slurmctld log: no errors" "$(grep -Ev "$clean_start" <<<"$ctld_log")" '(error|fatal):'
 
 for node in $(cluster_nodes); do
 	log=$(cat "$(node_dir "$node")/slurmd.log")
@@ -23,3 +28,4 @@ like "sbatch --help lists --thermal from spank_pi_thermal" \
 	"$(as_user sbatch --help 2>&1)" '--thermal=POLICY +\[slurm-pi\]'
 like "srun --help lists --thermal" "$(as_user srun --help 2>&1)" '--thermal=POLICY +\[slurm-pi\]'
 like "sinfo (a client loading every select plugin) works" "$(as_user sinfo -h -o '%P %D %t' 2>&1)" '^main\* 4 idle'
+done_testing

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The seed's jobs, unchanged, submitted by user pi from the shared directory.
 . "$(dirname "$0")/lib/suite.sh"
+plan 11
 
 check "mpicc builds the seed's mpi_hello.c as $JOB_USER" stage_seed_jobs
 
@@ -18,3 +19,4 @@ for k in 0 1 2 3; do
 	like "mpi_output.txt: Hello from processor $k of 4" "$out" "^Hello from processor $k of 4$"
 done
 is "mpi_output.txt has exactly 4 lines" "$(grep -c . <<<"$out")" 4
+done_testing

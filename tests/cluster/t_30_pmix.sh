@@ -1,6 +1,7 @@
 #!/bin/bash
 # srun --mpi=pmix launches MPI ranks across two emulated nodes.
 . "$(dirname "$0")/lib/suite.sh"
+plan 5
 
 [ -x "$DEMO_DIR/mpi_hello" ] || stage_seed_jobs
 out=$(cd "$DEMO_DIR" && as_user timeout 120 srun --mpi=pmix -N2 -n4 \
@@ -10,3 +11,4 @@ for k in 0 1 2 3; do
 done
 hosts=$(awk -F: '/Hello from processor/ {print $1}' <<<"$out" | sort -u | tr '\n' ' ')
 like "the 4 ranks ran on two different Pis" "$hosts" '^pi[0-9]+ pi[0-9]+ $'
+done_testing

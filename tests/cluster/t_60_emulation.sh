@@ -2,12 +2,15 @@
 # The emulated nodes look like separate Pis: hostname, eth0, own /tmp, a
 # shared directory, and fake sensors that change while the node runs.
 . "$(dirname "$0")/lib/suite.sh"
+plan 12
 
 is "pi2's hostname is pi2" "$("$CLUSTER" exec pi2 hostname)" pi2
 like "pi2 has eth0 on the cluster network" "$("$CLUSTER" exec pi2 ip -br addr show eth0)" "$(node_addr 2)/24"
-"$CLUSTER" exec pi1 sh -c 'echo pi1 > /tmp/slurm-pi-tmp-probe'
-unlike "pi1's /tmp is not pi2's" "$("$CLUSTER" exec pi2 ls /tmp)" 'slurm-pi-tmp-probe'
-probe="$SHARED_DIR/.probe.$$"; echo shared >"$probe"
+# Unpredictable names: /tmp and the shared directory are world-writable.
+probe=$("$CLUSTER" exec pi1 mktemp /tmp/slurm-pi-probe.XXXXXX)
+unlike "pi1's /tmp is not pi2's" "$("$CLUSTER" exec pi2 ls /tmp)" "${probe#/tmp/}"
+"$CLUSTER" exec pi1 rm -f "$probe"
+probe=$(mktemp "$SHARED_DIR/.probe.XXXXXX"); echo shared >"$probe"
 is "the shared directory is at $SHARED_DIR on pi3" "$("$CLUSTER" exec pi3 cat "$probe")" shared
 rm -f "$probe"
 
@@ -34,3 +37,4 @@ is "throttled=0x50005 is what pi4 reads" \
 out=$("$CLUSTER" set pi4 temp=hot 2>&1); rc=$?
 like "a bad sensor value is refused with a message" "$rc:$out" "^1:.*temp: 'hot' is not a temperature"
 "$CLUSTER" set pi2 temp=45 >/dev/null; "$CLUSTER" set pi4 throttled=0 >/dev/null
+done_testing

@@ -2,6 +2,7 @@
 # `slurm-pi status` inside each emulated node reports the model and the
 # sensor values the emulation set, through the real paths.
 . "$(dirname "$0")/lib/suite.sh"
+plan $((10 + 3 * $(cluster_nodes | wc -l)))
 
 SLURM_PI="$STATE/bin/slurm-pi"
 json_field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1"; }
@@ -39,3 +40,4 @@ like "a job on pi1 runs slurm-pi status as $JOB_USER" "$out" '^model: +Raspberry
 rm -rf "$dir"
 
 for node in $(cluster_nodes); do "$CLUSTER" set "$node" temp=45 throttled=0 >/dev/null; done
+done_testing

@@ -2,6 +2,7 @@
 # `slurm-pi nodeconf` on a node prints a NodeName line that slurmctld
 # accepts when pasted into slurm.conf, and the node comes up with it.
 . "$(dirname "$0")/lib/suite.sh"
+plan 8
 
 SLURM_PI="$STATE/bin/slurm-pi"
 node=pi3
@@ -45,3 +46,4 @@ cp "$orig" "$SLURM_CONF"
 "$CLUSTER" stop ctld; "$CLUSTER" stop "$node"
 "$CLUSTER" start ctld >/dev/null 2>&1; "$CLUSTER" start "$node"
 wait_for 60 up
+done_testing

@@ -2,16 +2,23 @@
 
 DEMO_DIR="$SHARED_DIR/demo"
 
-# Run a command as the job user. Unless the caller already cd'd somewhere,
-# from the shared directory: srun's working directory must exist on the
-# nodes, and a build tree under /tmp (each node has its own) does not.
+# Seconds any one command of the job user may take (srun, sbatch...):
+# a stuck job fails its check instead of hanging the suite.
+USER_CMD_TIMEOUT=${SLURM_PI_USER_CMD_TIMEOUT:-150}
+
+# Run a command as the job user, bounded by USER_CMD_TIMEOUT (exit 124 when
+# it ran out). Unless the caller already cd'd somewhere, from the shared
+# directory: srun's working directory must exist on the nodes, and a build
+# tree under /tmp (each node has its own) does not.
 as_user()
-{
+(
 	case "$PWD" in
-	"$SHARED_DIR"*) runuser -u "$JOB_USER" -- env SLURM_CONF="$SLURM_CONF" "$@" ;;
-	*) (cd "$SHARED_DIR" && runuser -u "$JOB_USER" -- env SLURM_CONF="$SLURM_CONF" "$@") ;;
+	"$SHARED_DIR"*) ;;
+	*) cd "$SHARED_DIR" || exit 1 ;;
 	esac
-}
+	exec timeout -k 5 "$USER_CMD_TIMEOUT" \
+		runuser -u "$JOB_USER" -- env SLURM_CONF="$SLURM_CONF" "$@"
+)
 
 # Copy the seed's jobs to the shared directory and build mpi_hello there.
 stage_seed_jobs()

@@ -27,7 +27,7 @@ munge_up()
 ctld_up()
 {
 	local clean=${1:-}
-	mkdir -p "$CTLD_DIR/state"
+	install -d -m 0700 "$CTLD_DIR/state"
 	# -D in the background so the pid we record is the daemon's own.
 	setsid slurmctld -D $clean -f "$SLURM_CONF" \
 		>"$CTLD_DIR/slurmctld.out" 2>&1 </dev/null &

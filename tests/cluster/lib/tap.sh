@@ -1,11 +1,21 @@
 # A small TAP producer for the cluster suite (sourced). Test numbers are
 # kept in a file so that test files run in subshells share one sequence.
+#
+# Each t_*.sh declares how many checks it makes (`plan N`) and ends with
+# `done_testing`; run-suite.sh gives `not ok` to a file that exits non-zero
+# (an unbound variable, a syntax error, a timeout) or runs fewer checks
+# than it declared, so no failure can vanish from the count.
 
 TAP_COUNTER=${TAP_COUNTER:-$(mktemp /tmp/slurm-pi-tap.XXXXXX)}
 export TAP_COUNTER
 
 _tap_next() { local n; n=$(( $(cat "$TAP_COUNTER" 2>/dev/null || echo 0) + 1 )); echo "$n" >"$TAP_COUNTER"; echo "$n"; }
 tap_count() { cat "$TAP_COUNTER" 2>/dev/null || echo 0; }
+
+# plan N: the number of checks this file makes (run-suite.sh compares).
+plan() { [ -n "${TAP_PLAN:-}" ] && echo "$1" >"$TAP_PLAN"; return 0; }
+# The last line of every test file: reaching it is what exit 0 means.
+done_testing() { exit 0; }
 
 diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
 
