@@ -21,7 +21,10 @@ extern "C" {
 #include "src/slurmctld/slurmctld.h"
 }
 
+#include <cstring>
 #include <exception>
+
+#include "common/policy.hpp"
 
 #define PI_SELECT "select/pi_cons_tres"
 
@@ -140,6 +143,59 @@ extern "C" int select_p_node_init(void)
 	return g_ops.node_init();
 }
 
+namespace {
+
+// The job's PI_THERMAL (set by spank_pi_thermal with
+// spank_job_control_setenv), or nullptr when it chose none.
+const char *job_thermal_env(const job_record_t *job_ptr)
+{
+	constexpr char kKey[] = "PI_THERMAL=";
+	for (uint32_t i = 0; i < job_ptr->spank_job_env_size; i++) {
+		const char *e = job_ptr->spank_job_env[i];
+		if (e && std::strncmp(e, kKey, sizeof(kKey) - 1) == 0)
+			return e + sizeof(kKey) - 1;
+	}
+	return nullptr;
+}
+
+const char *mode_name(uint16_t mode)
+{
+	switch (mode) {
+	case SELECT_MODE_RUN_NOW: return "RUN_NOW";
+	case SELECT_MODE_TEST_ONLY: return "TEST_ONLY";
+	case SELECT_MODE_WILL_RUN: return "WILL_RUN";
+	default: return "?";
+	}
+}
+
+// With DebugFlags=SelectType: what policy the job asked for. Placement does
+// not act on it yet; this shows that the choice reaches slurmctld.
+void log_job_policy(const job_record_t *job_ptr, uint16_t mode) noexcept
+{
+	if (!(slurm_conf.debug_flags & DEBUG_FLAG_SELECT_TYPE))
+		return;
+	try {
+		const char *value = job_thermal_env(job_ptr);
+		if (!value) {
+			info(PI_SELECT ": %pJ %s: no --thermal, site default applies "
+				       "(thermal placement is not active yet)",
+			     job_ptr, mode_name(mode));
+		} else if (slurmpi::parse_thermal_policy(value)) {
+			info(PI_SELECT ": %pJ %s: PI_THERMAL=%s from --thermal "
+				       "(thermal placement is not active yet)",
+			     job_ptr, mode_name(mode), value);
+		} else {
+			info(PI_SELECT ": %pJ %s: PI_THERMAL: %s; ignored",
+			     job_ptr, mode_name(mode),
+			     slurmpi::thermal_policy_error(value).c_str());
+		}
+	} catch (...) {
+		// Logging must never stand between a job and cons_tres.
+	}
+}
+
+} // namespace
+
 extern "C" int select_p_job_test(job_record_t *job_ptr, bitstr_t *bitmap,
 				 uint32_t min_nodes, uint32_t max_nodes,
 				 uint32_t req_nodes, uint16_t mode,
@@ -147,6 +203,7 @@ extern "C" int select_p_job_test(job_record_t *job_ptr, bitstr_t *bitmap,
 				 List *preemptee_job_list,
 				 bitstr_t *exc_core_bitmap)
 {
+	log_job_policy(job_ptr, mode);
 	return g_ops.job_test(job_ptr, bitmap, min_nodes, max_nodes, req_nodes,
 			      mode, preemptee_candidates, preemptee_job_list,
 			      exc_core_bitmap);
