@@ -45,18 +45,21 @@ struct KeySpec {
 
 const KeySpec kKeys[] = {
 	{"PollInterval", IntKey{&Config::poll_interval, 1, 3600, "seconds"},
-	 "Seconds between two sensor samples taken by task/pi in slurmd."},
+	 "Seconds between two sensor samples taken by task/pi in slurmd.\n"
+	 "NOT IN EFFECT YET: task/pi does not sample in slurmd yet."},
 	{"PublishInterval",
 	 IntKey{&Config::publish_interval, 1, 86400, "seconds"},
 	 "Seconds between telemetry updates of the node's Extra field while its\n"
 	 "thermal band stays the same (a change is published at once). A\n"
 	 "heartbeat, so the controller can tell a quiet node from a dead one.\n"
-	 "At least PollInterval."},
+	 "At least PollInterval.\n"
+	 "NOT IN EFFECT YET: nothing publishes telemetry into Extra yet."},
 	{"StaleAfter", IntKey{&Config::stale_after, 1, 86400, "seconds"},
 	 "Seconds after which a node's telemetry is stale: its band is then\n"
 	 "\"unknown\" and it is scheduled as if slurm-pi were not there (fail\n"
 	 "open). Must exceed PublishInterval, or healthy nodes would go stale\n"
-	 "between heartbeats."},
+	 "between heartbeats.\n"
+	 "NOT IN EFFECT YET: no scheduler reads telemetry yet."},
 	{"WarmTemp", NumKey{&Config::warm_temp, 0, 100, "C"},
 	 "Degrees C from which a node is \"warm\": busy, still at full speed on\n"
 	 "most models (60 C is the default soft limit of a Pi 3B+/3A+, where its\n"
@@ -64,8 +67,10 @@ const KeySpec kKeys[] = {
 	 "Bands must rise: WarmTemp < HotTemp < CriticalTemp."},
 	{"HotTemp", NumKey{&Config::hot_temp, 0, 100, "C"},
 	 "Degrees C from which a node is \"hot\": 10 C before the firmware starts\n"
-	 "throttling, so strict jobs avoid it and balanced jobs prefer others\n"
-	 "while there is still headroom."},
+	 "throttling, meant for strict jobs to avoid and balanced jobs to\n"
+	 "pass over while there is still headroom.\n"
+	 "Today the bands show in `slurm-pi status`; placement does not use\n"
+	 "them yet."},
 	{"CriticalTemp", NumKey{&Config::critical_temp, 0, 100, "C"},
 	 "Degrees C from which a node is \"critical\". The firmware throttles the\n"
 	 "ARM cores progressively from 80 C and caps every model at 85 C, so a\n"
@@ -77,12 +82,15 @@ const KeySpec kKeys[] = {
 	 "smaller than the gaps between WarmTemp, HotTemp and CriticalTemp."},
 	{"DrainOnCritical", BoolKey{&Config::drain_on_critical},
 	 "Drain a node while it is critical. slurm-pi resumes only the nodes it\n"
-	 "drained itself (reason starting \"slurm-pi:\"), never an admin's drain."},
+	 "drained itself (reason starting \"slurm-pi:\"), never an admin's drain.\n"
+	 "NOT IN EFFECT YET: nothing drains or resumes nodes yet."},
 	{"DefaultThermalPolicy",
 	 PolicyKey{&Config::default_thermal_policy},
 	 "Thermal policy of jobs that do not choose one with --thermal:\n"
 	 "strict (never on hot or critical nodes), balanced (prefer cooler\n"
-	 "nodes), any (ignore telemetry)."},
+	 "nodes), any (ignore telemetry).\n"
+	 "NOT IN EFFECT YET: select/pi_cons_tres places every job as cons_tres\n"
+	 "does; --thermal is checked and recorded, not acted on."},
 	{"MemoryReserveMB",
 	 IntKey{&Config::memory_reserve_mb, 0, 65536, "MB"},
 	 "Megabytes of memory `slurm-pi nodeconf` keeps back for the OS when it\n"

@@ -2,7 +2,7 @@
 # Every slurm-pi plugin is loaded by the stock daemons; a missing or broken
 # plugin fails here rather than passing silently.
 . "$(dirname "$0")/lib/suite.sh"
-plan $((7 + 3 * $(cluster_nodes | wc -l)))
+plan $((8 + 3 * $(cluster_nodes | wc -l)))
 
 conf=$(scontrol show config 2>&1)
 like "slurmctld runs SelectType=select/pi_cons_tres" "$conf" '^SelectType +=  ?select/pi_cons_tres'
@@ -28,4 +28,11 @@ like "sbatch --help lists --thermal from spank_pi_thermal" \
 	"$(as_user sbatch --help 2>&1)" '--thermal=POLICY +\[slurm-pi\]'
 like "srun --help lists --thermal" "$(as_user srun --help 2>&1)" '--thermal=POLICY +\[slurm-pi\]'
 like "sinfo (a client loading every select plugin) works" "$(as_user sinfo -h -o '%P %D %t' 2>&1)" '^main\* 4 idle'
+# The one known difference from cons_tres (README, "Installing"): scontrol
+# checks the select plugin id against Slurm's own list for CoreCnt.
+out=$(timeout 30 scontrol create reservation ReservationName=pi_corecnt \
+	StartTime=now Duration=1 Users=root CoreCnt=1 2>&1)
+like "CoreCnt reservations are refused, as the README says" "$out" \
+	'CoreCnt or CPUCnt is only supported when SelectType includes select/cons_res'
+scontrol delete ReservationName=pi_corecnt >/dev/null 2>&1
 done_testing
