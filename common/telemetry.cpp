@@ -66,8 +66,11 @@ ojson record(const Telemetry &t)
 			pi["t"] = r == 0 ? 0.0 : r; // no "-0.0"
 	}
 	pi["band"] = std::string(band_name(t.band));
-	if (t.throttled)
-		pi["thr"] = format_throttled(*t.throttled);
+	if (t.throttled) {
+		pi["thr"] = format_throttled(*t.throttled & t.throttled_known);
+		if (t.throttled_known != kThrAllBits)
+			pi["thr_known"] = format_throttled(t.throttled_known);
+	}
 	if (t.mhz)
 		pi["mhz"] = *t.mhz;
 	if (t.max_mhz)
@@ -131,18 +134,37 @@ std::string read_optional_int(const ojson &pi, const char *key,
 	return err;
 }
 
-std::string read_throttled(const ojson &pi, std::optional<std::uint32_t> &out)
+// A hex word field ("thr", "thr_known"); "" when fine or absent.
+std::string read_word(const ojson &pi, const char *key,
+		      std::optional<std::uint32_t> &out)
 {
-	const ojson *v = field(pi, "thr");
+	const ojson *v = field(pi, key);
 	if (!v)
 		return {};
 	if (!v->is_string())
-		return wrong("thr", "a string \"0x...\"", *v);
+		return wrong(key, "a string \"0x...\"", *v);
 	std::string why;
 	auto word = parse_throttled_hex(v->get_ref<const std::string &>(), &why);
 	if (!word)
-		return "pi.thr: " + why;
+		return std::string("pi.") + key + ": " + why;
 	out = *word;
+	return {};
+}
+
+std::string read_throttled(const ojson &pi, Telemetry &t)
+{
+	std::string err = read_word(pi, "thr", t.throttled);
+	std::optional<std::uint32_t> known;
+	if (err.empty())
+		err = read_word(pi, "thr_known", known);
+	if (!err.empty())
+		return err;
+	if (known && !t.throttled)
+		return "pi.thr_known: given without pi.thr";
+	if (known) {
+		t.throttled_known = *known;
+		*t.throttled &= *known; // an unknown bit is not set
+	}
 	return {};
 }
 
@@ -174,7 +196,7 @@ TelemetryParse parse_record(const ojson &pi)
 			err = wrong("t", "a number", *temp);
 	}
 	if (err.empty())
-		err = read_throttled(pi, t.throttled);
+		err = read_throttled(pi, t);
 	if (err.empty())
 		err = read_optional_int(pi, "mhz", t.mhz);
 	if (err.empty())

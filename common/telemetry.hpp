@@ -10,8 +10,12 @@
 //   required  v (integer, must be 1), band (one of band_name()),
 //             ts (integer seconds since the epoch, >= 0)
 //   optional  t (number, C, one decimal), thr (string "0x" + hex, the
-//             get_throttled word), mhz, max_mhz, mem (MB) (integers >= 0),
-//             model (string)
+//             get_throttled word), thr_known (string "0x" + hex: the bits
+//             of thr that the node can read; absent means all of them),
+//             mhz, max_mhz, mem (MB) (integers >= 0), model (string)
+// A node that reads only hwmon rpi_volt knows the under-voltage bit and no
+// other: it publishes "thr":"0x0","thr_known":"0x1", and a reader must not
+// take the other flags as clear.
 // Optional fields are left out when unknown; a reader also takes null as
 // unknown. A record without a temperature is normal (band "unknown", or
 // "critical" from the throttle flags alone), so only what a reader cannot do
@@ -32,12 +36,16 @@
 namespace slurmpi {
 
 inline constexpr int kTelemetryVersion = 1;
+// Every bit of the throttle word known (the mailbox, legacy sysfs).
+inline constexpr std::uint32_t kThrAllBits = 0xffffffffu;
 
 struct Telemetry {
 	Band band = Band::unknown;
 	std::int64_t ts = 0;
 	std::optional<double> temp_c;
 	std::optional<std::uint32_t> throttled;
+	// The bits of `throttled` that are known (meaningless without it).
+	std::uint32_t throttled_known = kThrAllBits;
 	std::optional<int> mhz;
 	std::optional<int> max_mhz;
 	std::optional<std::string> model;
@@ -46,7 +54,7 @@ struct Telemetry {
 	bool operator==(const Telemetry &) const = default;
 };
 
-// The inner object, compact, fields in the order v,t,band,thr,mhz,max_mhz,
+// The inner object, compact, fields in the order v,t,band,thr,thr_known,mhz,max_mhz,
 // model,mem,ts. The temperature is rounded to one decimal; a non-finite one
 // is left out. Returns "" only if memory runs out.
 std::string encode_telemetry(const Telemetry &t);

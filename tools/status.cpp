@@ -5,19 +5,12 @@
 
 #include "common/fs.hpp"
 #include "common/nodeconf.hpp"
-#include "common/throttle.hpp"
+#include "common/pipeline.hpp"
 #include "tools/node_name.hpp"
 
 namespace slurmpi::tool {
 
 namespace {
-
-// A flag counts as set only if the source can tell it (hwmon rpi_volt
-// knows under-voltage only) and it is set.
-bool flag_now(const Reading &r, std::uint32_t bit)
-{
-	return r.throttled && (r.throttled_known & bit) && (*r.throttled & bit);
-}
 
 void list_chips(StatusReport &r, std::string_view root)
 {
@@ -42,12 +35,7 @@ void list_chips(StatusReport &r, std::string_view root)
 void compute_band(StatusReport &r, std::int64_t now)
 {
 	ThermalState state(r.limits);
-	ThermalSample s;
-	s.temp_c = r.reading.temp_c;
-	s.throttled_now = flag_now(r.reading, kThrThrottledNow);
-	s.undervoltage_now = flag_now(r.reading, kThrUnderVoltageNow);
-	s.time = now;
-	r.band = state.update(s, now);
+	r.band = state.update(thermal_sample(r.reading, now), now);
 	r.cause = state.cause();
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/telemetry.hpp"
+#include "tests/unit/helpers.hpp"
 
 using namespace slurmpi;
 
@@ -329,4 +330,31 @@ Test(telemetry, merge_refuses_json_that_is_not_an_object)
 		cr_assert(m.extra.empty());
 		cr_assert_str_eq(m.reason.c_str(), c.reason);
 	}
+}
+
+// ---- thr_known: which throttle bits the node can read
+
+Test(telemetry, thr_known_round_trips_and_masks_unknown_bits)
+{
+	TelemetryParse p = parse_extra(
+		R"({"pi":{"v":1,"band":"cool","thr":"0x5","thr_known":"0x1","ts":1}})");
+	cr_assert(p.telemetry, "%s", p.reason.c_str());
+	cr_assert_eq(p.telemetry->throttled_known, 0x1u);
+	cr_assert_eq(*p.telemetry->throttled, 0x1u, "bit 2 is unknown, not set");
+	p = parse_extra(R"({"pi":{"v":1,"band":"cool","thr":"0x0","ts":1}})");
+	cr_assert(p.telemetry);
+	cr_assert_eq(p.telemetry->throttled_known, kThrAllBits);
+}
+
+Test(telemetry, thr_known_errors_are_named)
+{
+	TelemetryParse p = parse_extra(
+		R"({"pi":{"v":1,"band":"cool","thr_known":"0x1","ts":1}})");
+	cr_assert(!p.telemetry);
+	assert_sv_eq(p.reason, "pi.thr_known: given without pi.thr");
+	p = parse_extra(
+		R"({"pi":{"v":1,"band":"cool","thr":"0x0","thr_known":5,"ts":1}})");
+	cr_assert(!p.telemetry);
+	cr_assert(contains(p.reason, "pi.thr_known: expected a string"), "%s",
+		  p.reason.c_str());
 }
