@@ -84,6 +84,15 @@ const KeySpec kKeys[] = {
 	 "Drain a node while it is critical. slurm-pi resumes only the nodes it\n"
 	 "drained itself (reason starting \"slurm-pi:\"), never an admin's drain.\n"
 	 "NOT IN EFFECT YET: nothing drains or resumes nodes yet."},
+	{"DrainGrace", IntKey{&Config::drain_grace, 0, 3600, "seconds"},
+	 "Seconds a node must stay critical before DrainOnCritical drains it,\n"
+	 "so a brief spike does not take a node out. The drain reason says\n"
+	 "why: \"slurm-pi: under-voltage\", \"slurm-pi: throttled at 84.2C\" or\n"
+	 "\"slurm-pi: 81.5C, CriticalTemp is 80.0C\"."},
+	{"ResumeAfter", IntKey{&Config::resume_after, 1, 86400, "seconds"},
+	 "Seconds a node drained by slurm-pi must stay known and not critical\n"
+	 "before slurm-pi resumes it. A node whose reason an admin changed (a\n"
+	 "drain of their own) is left alone."},
 	{"DefaultThermalPolicy",
 	 PolicyKey{&Config::default_thermal_policy},
 	 "Thermal policy of jobs that do not choose one with --thermal:\n"
@@ -413,6 +422,11 @@ ThermalLimits Config::thermal_limits() const
 	l.hysteresis = hysteresis;
 	l.stale_after = stale_after;
 	return l;
+}
+
+DrainRules Config::drain_rules() const
+{
+	return DrainRules{drain_on_critical, drain_grace, resume_after};
 }
 
 ConfigResult parse_config(std::string_view text,

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/drain.hpp"
 #include "common/policy.hpp"
 #include "common/thermal.hpp"
 
@@ -29,10 +30,13 @@ struct Config {
 	double critical_temp = 80;  // CriticalTemp, C
 	double hysteresis = 3;      // Hysteresis, C
 	bool drain_on_critical = false;                            // DrainOnCritical
+	int drain_grace = 30;    // DrainGrace, seconds
+	int resume_after = 300;  // ResumeAfter, seconds
 	ThermalPolicy default_thermal_policy = ThermalPolicy::balanced; // DefaultThermalPolicy
 	int memory_reserve_mb = 256; // MemoryReserveMB
 
 	ThermalLimits thermal_limits() const;
+	DrainRules drain_rules() const;
 	bool operator==(const Config &) const = default;
 };
 

@@ -325,3 +325,27 @@ Test(config, oversized_file_is_an_error)
 	std::string want = std::string(tmpl) + ": larger than 64 KiB";
 	cr_assert_str_eq(r.errors[0].c_str(), want.c_str());
 }
+
+// ---- drain rules
+
+Test(config, drain_rules_come_from_the_drain_keys)
+{
+	DrainRules d = parse("").config.drain_rules();
+	cr_assert(!d.drain_on_critical);
+	cr_assert_eq(d.grace, 30);
+	cr_assert_eq(d.resume_after, 300);
+	ConfigResult r = parse("DrainOnCritical=yes\nDrainGrace=0\nResumeAfter=5\n");
+	cr_assert(r.ok(), "%s", r.errors.empty() ? "" : r.errors[0].c_str());
+	d = r.config.drain_rules();
+	cr_assert(d.drain_on_critical);
+	cr_assert_eq(d.grace, 0);
+	cr_assert_eq(d.resume_after, 5);
+}
+
+Test(config, resume_after_zero_is_refused_by_name)
+{
+	ConfigResult r = parse("ResumeAfter=0\n");
+	cr_assert_eq(r.errors.size(), 1);
+	cr_assert(r.errors[0].find("slurm-pi.conf:1: ResumeAfter: '0' is out of range") == 0,
+		  "%s", r.errors[0].c_str());
+}
