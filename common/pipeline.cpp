@@ -104,4 +104,20 @@ NodePipeline::Step NodePipeline::update(const Reading &r, std::int64_t now)
 	return s;
 }
 
+bool ProblemLog::should_log(const std::vector<std::string> &problems,
+			    std::int64_t now)
+{
+	bool changed = problems != logged_;
+	if (!changed && problems.empty())
+		return false;
+	std::int64_t since = last_ ? now - *last_ : repeat_;
+	bool due = changed ? (since >= min_gap_ || since < 0)
+			   : (since >= repeat_ || since < 0);
+	if (!due)
+		return false;
+	logged_ = problems;
+	last_ = now;
+	return true;
+}
+
 } // namespace slurmpi

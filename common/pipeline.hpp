@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/sensors.hpp"
 #include "common/telemetry.hpp"
@@ -96,6 +97,23 @@ private:
 	ThermalState state_;
 	NodeFacts facts_;
 	Publisher publisher_;
+};
+
+// When a daemon logs a node's sensor problems: on a change (including
+// "none any more"), at most once per `min_gap` seconds however the garbage
+// varies, and again every `repeat` seconds while the same problems last.
+class ProblemLog {
+public:
+	explicit ProblemLog(std::int64_t min_gap = 60, std::int64_t repeat = 3600)
+		: min_gap_(min_gap), repeat_(repeat) {}
+
+	// Whether to log `problems` now; if so, they count as logged.
+	bool should_log(const std::vector<std::string> &problems, std::int64_t now);
+
+private:
+	std::int64_t min_gap_, repeat_;
+	std::vector<std::string> logged_;
+	std::optional<std::int64_t> last_;
 };
 
 } // namespace slurmpi

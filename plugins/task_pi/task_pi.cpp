@@ -1,10 +1,11 @@
 // task/pi: the node side of slurm-pi, loaded by slurmd and every slurmstepd
 // with TaskPlugin=task/affinity,task/pi (stacked after the binding plugin).
 //
-// Now: identifies the Pi at load (logged by slurmd so an admin sees what
-// each node is) and gives every task SLURM_PI_MODEL, so a job can tell
-// which Pi it runs on. The telemetry sampler thread (slurmd) and per-step
-// thermal accounting (slurmstepd) build on these hooks.
+// In slurmd: identifies the Pi at load (logged so an admin sees what each
+// node is) and runs the telemetry sampler (agent.cpp): sensors every
+// PollInterval, the record in the node's Extra, drain and resume on
+// critical. In every step: gives each task SLURM_PI_MODEL, so a job can
+// tell which Pi it runs on.
 
 extern "C" {
 #include "config.h"
@@ -20,6 +21,7 @@ extern "C" {
 #include <string>
 
 #include "common/pi_model.hpp"
+#include "plugins/task_pi/agent.hpp"
 
 #define PI_TASK "task/pi"
 
@@ -35,6 +37,8 @@ namespace {
 // running daemon, and pre_launch runs in every task where I/O would be
 // repeated. Empty when this is not a Pi.
 std::string g_model;
+// What the record says about this board (slurmd).
+slurmpi::NodeFacts g_facts;
 
 // "Raspberry Pi 4 Model B Rev 1.4 (4B, 4096 MB, revision c03114)"
 std::string describe(const slurmpi::PiIdentity &id)
@@ -61,6 +65,9 @@ void identify()
 		return;
 	}
 	g_model = id.dt_model.empty() ? std::string(id.model->name) : id.dt_model;
+	g_facts.model = std::string(id.model->key);
+	if (id.revision.valid && id.revision.mem_mb)
+		g_facts.mem_mb = static_cast<int>(id.revision.mem_mb);
 	if (in_slurmd) {
 		info(PI_TASK ": loaded on a %s", describe(id).c_str());
 		for (const std::string &p : id.problems)
@@ -76,18 +83,23 @@ extern "C" int init(void)
 {
 	try {
 		identify();
-		return SLURM_SUCCESS;
 	} catch (const std::exception &e) {
-		error(PI_TASK ": init failed: %s", e.what());
+		error(PI_TASK ": board identification failed: %s", e.what());
 	} catch (...) {
-		error(PI_TASK ": init failed");
+		error(PI_TASK ": board identification failed");
 	}
+	// Not a Pi, or not identified: still sample what can be read (a
+	// record with band unknown tells the controller so).
+	if (running_in_slurmd())
+		taskpi::agent_init(g_facts);
 	// A failure to identify the board must not stop slurmd: run without it.
 	return SLURM_SUCCESS;
 }
 
 extern "C" int fini(void)
 {
+	if (running_in_slurmd())
+		taskpi::agent_fini();
 	return SLURM_SUCCESS;
 }
 

@@ -186,3 +186,34 @@ Test(pipeline, sensor_loss_is_a_band_change_to_unknown)
 	cr_assert(s.publish == PublishReason::band);
 	cr_assert(!s.record.temp_c);
 }
+
+// ---- ProblemLog: one rate-limited line for sensor garbage
+
+Test(pipeline, problems_log_on_change_and_rarely_otherwise)
+{
+	ProblemLog log(60, 3600);
+	std::vector<std::string> none, bad{"/sys/x/temp: not a number: 'abc'"},
+		worse{"/sys/x/temp: not a number: 'abd'"};
+	cr_assert(!log.should_log(none, kT0), "nothing to say");
+	cr_assert(log.should_log(bad, kT0));
+	cr_assert(!log.should_log(bad, kT0 + 1));
+	// Varying garbage: at most one line a minute.
+	cr_assert(!log.should_log(worse, kT0 + 30));
+	cr_assert(!log.should_log(bad, kT0 + 45));
+	cr_assert(log.should_log(worse, kT0 + 60));
+	// The same problem again only after an hour.
+	cr_assert(!log.should_log(worse, kT0 + 3659));
+	cr_assert(log.should_log(worse, kT0 + 3660));
+	// Clean again: said once.
+	cr_assert(log.should_log(none, kT0 + 3720));
+	cr_assert(!log.should_log(none, kT0 + 7200));
+}
+
+Test(pipeline, problem_log_per_poll_garbage_stays_bounded)
+{
+	ProblemLog log(60, 3600);
+	int lines = 0;
+	for (std::int64_t t = 0; t < 3600; t++)
+		lines += log.should_log({"garbage " + std::to_string(t)}, kT0 + t);
+	cr_assert_eq(lines, 60, "one a minute, got %d", lines);
+}

@@ -1,0 +1,417 @@
+// The sampler thread and its life cycle.
+//
+// Starting: slurmd 22.05 runs init() before it daemonizes, and a thread does
+// not survive fork(). So init() starts the thread, and a fork handler starts
+// one again in each child while slurmd has not finished starting. Each such
+// thread first waits until this process is the running slurmd: slurmd sets
+// conf->pid = getpid() once it is up, after any daemonizing. In a child that
+// is not slurmd (the intermediate processes of daemonizing) the condition
+// never holds and the thread dies with the process. Once the thread in the
+// daemon runs, forks (slurmstepd, scripts) start nothing.
+//
+// Stopping: fini() sets a flag and wakes the thread, which exits after its
+// current step; an RPC to a slurmctld that is down can take a while, so
+// fini() waits a few seconds and then leaves the thread to end on its own.
+// The plugin is pinned in memory (RTLD_NODELETE) so neither that thread nor
+// the fork handler can outlive the code they run.
+
+#include "plugins/task_pi/agent.hpp"
+
+extern "C" {
+#include "config.h"
+
+#include "src/common/slurm_xlator.h"
+#include "src/common/log.h"
+#include "src/common/read_config.h"
+#include "src/common/xmalloc.h"
+#include "src/slurmd/slurmd/slurmd.h"
+
+// slurmd's own configuration (slurmd.c). Weak: a process without it gives
+// a null address instead of failing to load the plugin.
+extern slurmd_conf_t *conf __attribute__((weak));
+}
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <ctime>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "common/config.hpp"
+#include "common/drain.hpp"
+#include "common/pi_model.hpp"
+#include "common/sensors.hpp"
+#include "common/telemetry.hpp"
+#include "common/vcio.hpp"
+#include "plugins/task_pi/ctld.hpp"
+
+#define PI_TASK "task/pi"
+
+namespace taskpi {
+
+namespace {
+
+using namespace slurmpi;
+
+// Stack of the sampler thread: what Slurm gives its own threads. The JSON
+// parser it runs is depth-limited, so this is plenty.
+constexpr std::size_t kStackSize = 1024 * 1024;
+// How long fini() waits for the thread to notice it should stop.
+constexpr auto kStopWait = std::chrono::seconds(3);
+// How often a waiting thread checks whether slurmd is up.
+constexpr auto kStartPoll = std::chrono::milliseconds(200);
+
+// One per thread: a forked child gets a fresh one, never a copy of a
+// mutex that another thread may have held at fork().
+struct Control {
+	std::mutex m;
+	std::condition_variable cv;
+	bool stop = false;
+	bool exited = false;
+};
+
+NodeFacts g_facts;
+// True from init() until the sampler runs in the slurmd daemon: while it is
+// set, a forked child starts a sampler thread of its own.
+std::atomic<bool> g_await_daemon{false};
+Control *g_control = nullptr;
+pthread_t g_thread;
+pid_t g_thread_pid = 0; // the process that g_thread belongs to
+
+time_t now() { return std::time(nullptr); }
+
+// Sleep for `d` unless told to stop; true if told to stop.
+template <class D> bool wait_for_stop(Control &c, D d)
+{
+	std::unique_lock<std::mutex> lock(c.m);
+	return c.cv.wait_for(lock, d, [&] { return c.stop; });
+}
+
+bool slurmd_is_up()
+{
+	if (!&conf || !conf)
+		return false;
+	return __atomic_load_n(&conf->pid, __ATOMIC_ACQUIRE) == getpid();
+}
+
+std::string slurmd_node_name()
+{
+	std::string name;
+	slurm_mutex_lock(&conf->config_mutex);
+	if (conf->node_name)
+		name = conf->node_name;
+	slurm_mutex_unlock(&conf->config_mutex);
+	return name;
+}
+
+Config load_site_config()
+{
+	char *path = get_extra_conf_path(const_cast<char *>("slurm-pi.conf"));
+	std::string p = path ? path : "";
+	xfree(path);
+	ConfigResult r = load_config(p);
+	if (r.ok()) {
+		if (r.file_missing)
+			verbose(PI_TASK ": %s not found; using the defaults", p.c_str());
+		return r.config;
+	}
+	for (const std::string &e : r.errors)
+		error(PI_TASK ": %s", e.c_str());
+	// Never act (drain) on a file that says something else than meant.
+	error(PI_TASK ": %s has errors; running on the defaults (DrainOnCritical=no) until slurmd restarts with a fixed file",
+	      p.c_str());
+	return Config{};
+}
+
+// The sampler: everything that runs once slurmd is up.
+class Agent {
+public:
+	Agent(std::string node, const Config &cfg, Mailbox *mailbox)
+		: node_(std::move(node)), cfg_(cfg), sampler_("", mailbox),
+		  pipe_(cfg.thermal_limits(), g_facts, cfg.publish_interval),
+		  drain_(cfg.drain_rules())
+	{
+	}
+
+	void step()
+	{
+		time_t t = now();
+		Reading r = sampler_.sample();
+		if (sensor_log_.should_log(r.problems, t))
+			log_problems(r);
+		NodePipeline::Step s = pipe_.update(r, t);
+		if (pipe_.state().changed())
+			info(PI_TASK ": band %s -> %s (%s%s)",
+			     std::string(band_name(pipe_.state().previous())).c_str(),
+			     std::string(band_name(s.band)).c_str(),
+			     std::string(band_cause_name(s.cause)).c_str(),
+			     temp_text(r).c_str());
+		std::optional<NodeView> node;
+		if (s.publish != PublishReason::none)
+			publish(s, t, node);
+		drain_.observe(s.band, t);
+		DrainAction due = drain_.due(t);
+		if (due != DrainAction::none)
+			act(due, s, r, node);
+	}
+
+private:
+	static std::string temp_text(const Reading &r)
+	{
+		if (!r.temp_c)
+			return "";
+		char buf[32];
+		std::snprintf(buf, sizeof buf, ", %.1f C", *r.temp_c);
+		return buf;
+	}
+
+	void log_problems(const Reading &r)
+	{
+		if (r.problems.empty()) {
+			info(PI_TASK ": sensors read cleanly again");
+			return;
+		}
+		std::string all;
+		for (const std::string &p : r.problems)
+			all += (all.empty() ? "" : "; ") + p;
+		error(PI_TASK ": sensor problems (band %s until they clear): %s",
+		      r.temp_c ? "from what could be read" : "unknown",
+		      all.c_str());
+	}
+
+	// A failed call to slurmctld: one line on the first failure and
+	// rarely after, one when it works again.
+	void ctld_failed(const char *what, const std::string &why)
+	{
+		if (ctld_log_.should_log({std::string(what) + ": " + why}, now()))
+			error(PI_TASK ": %s of node %s failed: %s (retrying every %ds)",
+			      what, node_.c_str(), why.c_str(), cfg_.poll_interval);
+	}
+	void ctld_ok()
+	{
+		if (ctld_log_.should_log({}, now()))
+			info(PI_TASK ": slurmctld reachable again; node %s updated",
+			     node_.c_str());
+	}
+
+	void publish(const NodePipeline::Step &s, time_t t,
+		     std::optional<NodeView> &node)
+	{
+		std::string why;
+		node = load_node(node_, &why);
+		if (!node) {
+			pipe_.publish_failed();
+			ctld_failed("reading", why);
+			return;
+		}
+		ExtraMerge m = merge_extra(node->extra, s.record);
+		if (!m.ok) {
+			// Not ours to overwrite: say so now and then, and do
+			// not ask slurmctld again every poll.
+			if (extra_log_.should_log({m.reason}, t))
+				error(PI_TASK ": not publishing telemetry for node %s: %s",
+				      node_.c_str(), m.reason.c_str());
+			pipe_.published(s, t);
+			return;
+		}
+		if (!update_extra(node_, m.extra, &why)) {
+			pipe_.publish_failed();
+			ctld_failed("telemetry update", why);
+			return;
+		}
+		pipe_.published(s, t);
+		node->extra = m.extra;
+		ctld_ok();
+		extra_log_.should_log({}, t);
+		debug(PI_TASK ": published (%s): %s",
+		      std::string(publish_reason_name(s.publish)).c_str(),
+		      m.extra.c_str());
+	}
+
+	void act(DrainAction due, const NodePipeline::Step &s, const Reading &r,
+		 std::optional<NodeView> &node)
+	{
+		std::string why;
+		if (!node)
+			node = load_node(node_, &why);
+		if (!node) {
+			ctld_failed("reading", why);
+			return;
+		}
+		DrainAction a = drain_.confirm(due, node->drain);
+		bool ok = true;
+		if (a == DrainAction::drain) {
+			std::string reason = drain_reason(s.cause, r.temp_c,
+							  cfg_.critical_temp);
+			ok = drain_node(node_, reason, &why);
+			if (ok)
+				info(PI_TASK ": drained node %s: %s (critical for %ds or more; DrainOnCritical=yes)",
+				     node_.c_str(), reason.c_str(), cfg_.drain_grace);
+		} else if (a == DrainAction::resume) {
+			ok = resume_node(node_, &why);
+			if (ok)
+				info(PI_TASK ": resumed node %s, drained by slurm-pi (\"%s\"), after %ds clear",
+				     node_.c_str(), node->drain.reason.c_str(),
+				     cfg_.resume_after);
+		} else if (due == DrainAction::resume && node->drain.drain) {
+			verbose(PI_TASK ": node %s is drained by someone else (\"%s\"); leaving it",
+				node_.c_str(), node->drain.reason.c_str());
+		}
+		if (!ok) {
+			ctld_failed(std::string(drain_action_name(a)).c_str(), why);
+			return;
+		}
+		drain_.done(a);
+	}
+
+	std::string node_;
+	Config cfg_;
+	Sampler sampler_;
+	NodePipeline pipe_;
+	DrainTracker drain_;
+	ProblemLog sensor_log_, ctld_log_, extra_log_;
+};
+
+void run(Control &c)
+{
+	while (!slurmd_is_up()) {
+		if (!&conf) {
+			error(PI_TASK ": this slurmd does not export its configuration; no telemetry sampler");
+			return;
+		}
+		if (wait_for_stop(c, kStartPoll))
+			return;
+	}
+	// This process is slurmd: from now on forks start nothing.
+	g_await_daemon = false;
+
+	std::string node = slurmd_node_name();
+	if (node.empty()) {
+		error(PI_TASK ": slurmd has no node name; no telemetry sampler");
+		return;
+	}
+	Config cfg = load_site_config();
+	std::optional<VcioMailbox> vcio;
+	if (g_facts.model)
+		vcio.emplace("");
+	Agent agent(node, cfg, vcio ? &*vcio : nullptr);
+	info(PI_TASK ": sampling node %s every %ds; publishing to its Extra on change and every %ds; DrainOnCritical=%s",
+	     node.c_str(), cfg.poll_interval, cfg.publish_interval,
+	     cfg.drain_on_critical ? "yes" : "no");
+	do {
+		agent.step();
+	} while (!wait_for_stop(c, std::chrono::seconds(cfg.poll_interval)));
+}
+
+void *thread_main(void *arg)
+{
+	Control &c = *static_cast<Control *>(arg);
+	try {
+		run(c);
+	} catch (const std::exception &e) {
+		error(PI_TASK ": telemetry sampler stopped: %s", e.what());
+	} catch (...) {
+		error(PI_TASK ": telemetry sampler stopped: unexpected error");
+	}
+	std::lock_guard<std::mutex> lock(c.m);
+	c.exited = true;
+	c.cv.notify_all();
+	return nullptr;
+}
+
+void start_thread() noexcept
+{
+	Control *c = new (std::nothrow) Control;
+	if (!c)
+		return;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, kStackSize);
+	int rc = pthread_create(&g_thread, &attr, thread_main, c);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		error(PI_TASK ": cannot start the telemetry sampler: %s", strerror(rc));
+		delete c;
+		g_control = nullptr;
+		g_thread_pid = 0;
+		return;
+	}
+	g_control = c;
+	g_thread_pid = getpid();
+}
+
+void on_fork_child()
+{
+	// The parent's thread is not here; its Control may hold a lock.
+	g_control = nullptr;
+	g_thread_pid = 0;
+	if (g_await_daemon)
+		start_thread();
+}
+
+// Keep this plugin mapped for the life of the process: the fork handler
+// cannot be unregistered, and a sampler left running must keep its code.
+void pin_plugin()
+{
+	Dl_info info;
+	if (dladdr(reinterpret_cast<void *>(&pin_plugin), &info) && info.dli_fname)
+		dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+}
+
+} // namespace
+
+void agent_init(const NodeFacts &facts) noexcept
+{
+	static bool fork_handler = false;
+	try {
+		if (g_thread_pid == getpid())
+			return; // already running in this process
+		g_facts = facts;
+		if (!fork_handler) {
+			pin_plugin();
+			fork_handler = pthread_atfork(nullptr, nullptr, on_fork_child) == 0;
+			if (!fork_handler)
+				error(PI_TASK ": cannot register a fork handler; the sampler runs only with slurmd -D");
+		}
+		g_await_daemon = true;
+		start_thread();
+	} catch (...) {
+		error(PI_TASK ": cannot start the telemetry sampler");
+	}
+}
+
+void agent_fini() noexcept
+{
+	g_await_daemon = false;
+	Control *c = g_control;
+	if (!c || g_thread_pid != getpid())
+		return;
+	bool exited;
+	{
+		std::unique_lock<std::mutex> lock(c->m);
+		c->stop = true;
+		c->cv.notify_all();
+		exited = c->cv.wait_for(lock, kStopWait, [&] { return c->exited; });
+	}
+	g_control = nullptr;
+	g_thread_pid = 0;
+	if (exited) {
+		pthread_join(g_thread, nullptr);
+		delete c;
+		debug(PI_TASK ": telemetry sampler stopped");
+	} else {
+		// Still inside a call to slurmctld: let it finish on its own
+		// (the plugin stays mapped; `c` stays for it).
+		pthread_detach(g_thread);
+		info(PI_TASK ": telemetry sampler busy talking to slurmctld; not waiting for it");
+	}
+}
+
+} // namespace taskpi
