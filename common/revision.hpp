@@ -2,7 +2,7 @@
 // and looking up cpuinfo fields.
 //
 // The Revision code adds what the device tree does not say (memory size,
-// manufacturer, board revision); common/pi_model.hpp weighs it against the
+// manufacturer, board revision); common/board_detect.hpp weighs it against the
 // device tree.
 #pragma once
 

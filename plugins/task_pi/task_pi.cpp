@@ -19,7 +19,7 @@ extern "C" {
 #include <exception>
 #include <string>
 
-#include "common/pi_model.hpp"
+#include "common/board_detect.hpp"
 
 #define PI_TASK "task/pi"
 

@@ -1,4 +1,4 @@
-#include "common/pi_model.hpp"
+#include "common/board_detect.hpp"
 #include "tests/unit/helpers.hpp"
 
 #include <criterion/criterion.h>
@@ -47,7 +47,7 @@ std::string problems_text(const PiIdentity &id)
 // A scratch root for cases git cannot store (directories in place of
 // files, dangling symlinks, unreadable files).
 struct ScratchRoot {
-	ScratchDir scratch{"test_pi_model"};
+	ScratchDir scratch{"test_board_detect"};
 	const fs::path &dir = scratch.path();
 	ScratchRoot()
 	{

@@ -1,6 +1,6 @@
 // Raspberry Pi model detection: device-tree model/compatible and the
 // /proc/cpuinfo Revision code (common/revision.hpp), matched against the
-// table of per-model CPU facts (common/pi_models.hpp). Includes both, so
+// table of per-model CPU facts (common/board_table.hpp). Includes both, so
 // users of this header see the whole model API.
 //
 // The device tree names the board; the Revision code adds what the device
@@ -9,7 +9,7 @@
 // cpuinfo's "Hardware" line is never used (it says BCM2835 on every model).
 #pragma once
 
-#include "common/pi_models.hpp"
+#include "common/board_table.hpp"
 #include "common/revision.hpp"
 
 #include <string>

@@ -1,4 +1,4 @@
-#include "common/pi_model.hpp"
+#include "common/board_detect.hpp"
 
 #include "common/fs.hpp"
 
