@@ -1,6 +1,7 @@
 #include "common/board_detect.hpp"
 
 #include "common/fs.hpp"
+#include "common/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -32,22 +33,6 @@ bool printable(std::string_view s)
 		if (c < 0x20 || c > 0x7e)
 			return false;
 	return true;
-}
-
-// For messages: the text with anything unprintable as \xNN.
-std::string quoted(std::string_view s)
-{
-	std::string out = "\"";
-	for (unsigned char c : s) {
-		if (c >= 0x20 && c <= 0x7e && c != '"' && c != '\\') {
-			out.push_back(static_cast<char>(c));
-		} else {
-			char buf[8];
-			std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-			out += buf;
-		}
-	}
-	return out + "\"";
 }
 
 // A devicetree string property (model, serial-number): text up to the
@@ -223,7 +208,7 @@ Revision read_revision(const FileRead &cpu, PiIdentity &id)
 	id.sources.emplace_back(kCpuinfo);
 	if (!rev.error.empty())
 		id.problems.push_back(std::string(kCpuinfo) + ": Revision " +
-				      revision_hex(*code, 4) + ": " + rev.error);
+				      hex(*code, 4) + ": " + rev.error);
 	return rev;
 }
 
@@ -256,7 +241,7 @@ void choose_model(PiIdentity &id, const std::vector<std::string> &pi_compat)
 			id.problems.push_back(
 				"device tree says " + std::string(by_dt->key) + " (" +
 				dt_board + ") but " + std::string(kCpuinfo) +
-				" Revision " + revision_hex(rev.code, 4) + " says " +
+				" Revision " + hex(rev.code, 4) + " says " +
 				std::string(by_rev->key) + "; using the device tree");
 		}
 	} else {
@@ -267,7 +252,7 @@ void choose_model(PiIdentity &id, const std::vector<std::string> &pi_compat)
 	if (!soc.empty() && rev.valid && !rev.soc.empty() && soc != rev.soc)
 		id.problems.push_back("device tree SoC " + soc + " but " +
 				      std::string(kCpuinfo) + " Revision " +
-				      revision_hex(rev.code, 4) + " says " + rev.soc);
+				      hex(rev.code, 4) + " says " + rev.soc);
 	if (id.model)
 		id.max_mhz = board_max_mhz(*id.model, rev);
 	else
@@ -276,6 +261,33 @@ void choose_model(PiIdentity &id, const std::vector<std::string> &pi_compat)
 }
 
 } // namespace
+
+std::string describe_board(const PiIdentity &id)
+{
+	if (!id.is_pi)
+		return "not a Raspberry Pi (" + id.reason + ")";
+	std::string s = !id.dt_model.empty() ? id.dt_model
+			: id.model	     ? std::string(id.model->name)
+					     : "Raspberry Pi of unknown model";
+	std::vector<std::string> extra;
+	if (id.model)
+		extra.emplace_back(id.model->feature);
+	if (id.revision.valid && id.revision.mem_mb) {
+		unsigned mb = id.revision.mem_mb;
+		extra.push_back(mb >= 1024 && mb % 1024 == 0
+					? std::to_string(mb / 1024) + " GB"
+					: std::to_string(mb) + " MB");
+	}
+	if (id.revision.valid)
+		extra.push_back("Revision " + hex(id.revision.code, 4));
+	if (!id.serial.empty())
+		extra.push_back("serial " + id.serial);
+	for (std::size_t i = 0; i < extra.size(); i++)
+		s += (i ? ", " : " (") + extra[i];
+	if (!extra.empty())
+		s += ")";
+	return s;
+}
 
 PiIdentity detect_pi(std::string_view root)
 {
@@ -316,7 +328,7 @@ PiIdentity detect_pi(std::string_view root)
 		id.reason = std::string(kCpuinfo) + ": Model: " + std::string(cpu_model);
 	} else if (probe.valid && probe.new_style && model_by_type(probe.type)) {
 		id.is_pi = true;
-		id.reason = std::string(kCpuinfo) + ": Revision " + revision_hex(probe.code, 4) +
+		id.reason = std::string(kCpuinfo) + ": Revision " + hex(probe.code, 4) +
 			    " (" + probe.type_name + ")";
 	} else {
 		id.reason = (compat.error.empty() ? std::string(kDtCompatible) + ": unusable"

@@ -37,4 +37,11 @@ struct PiIdentity {
 // other root, since a fixture tree has no kernel of its own.
 PiIdentity detect_pi(std::string_view root);
 
+// The board in one line, for logs and the slurm-pi command:
+//   "Raspberry Pi 4 Model B Rev 1.4 (pi4b, 4 GB, Revision c03114,
+//    serial 10000000a744c93f)"
+// The name is the device-tree model, else the table's name; the parts in
+// brackets are those known. Not a Pi: "not a Raspberry Pi (<reason>)".
+std::string describe_board(const PiIdentity &id);
+
 } // namespace slurmpi

@@ -51,9 +51,4 @@ std::optional<std::string_view> cpuinfo_field(std::string_view cpuinfo,
 // or "" for codes that are unassigned or internal.
 std::string_view revision_type_name(unsigned type);
 
-// A code (or a field of one) as lower-case hex, zero-padded to `width`
-// digits, without "0x": revision_hex(0xc03111, 4) == "c03111",
-// revision_hex(0x0f, 2) == "0f". For messages.
-std::string revision_hex(uint32_t code, int width);
-
 } // namespace slurmpi
