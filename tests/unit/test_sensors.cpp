@@ -10,6 +10,7 @@
 #include "common/sensors.hpp"
 #include "common/text.hpp"
 #include "common/throttle.hpp"
+#include "tests/unit/fake_mailbox.hpp"
 #include "tests/unit/helpers.hpp"
 
 using namespace slurmpi;
@@ -513,7 +514,7 @@ Test(sensors, dangling_hwmon_entry_is_skipped)
 
 Test(sensors, mailbox_first)
 {
-	FakeMailbox mb;
+	test::FakeMailbox mb;
 	mb.value = 0x50005;
 	Reading r = sample_tree("pi4b", &mb);
 	cr_assert(r.problems.empty(), "%s", dump(r).c_str());
@@ -529,7 +530,7 @@ Test(sensors, mailbox_first)
 
 Test(sensors, legacy_when_mailbox_fails)
 {
-	FakeMailbox mb;
+	test::FakeMailbox mb;
 	mb.error = "/dev/vcio: Permission denied";
 	TmpTree t;
 	t.pi();
@@ -550,7 +551,7 @@ Test(sensors, hwmon_when_no_legacy_file)
 {
 	// Current kernels: no get_throttled; its absence is not a problem
 	// while rpi_volt answers.
-	FakeMailbox mb;
+	test::FakeMailbox mb;
 	mb.error = "/dev/vcio: Permission denied";
 	TmpTree t;
 	t.pi();
@@ -585,7 +586,7 @@ Test(sensors, hwmon_when_legacy_is_garbage)
 	t.pi();
 	t.put("/sys/class/hwmon/hwmon0/in0_lcrit_alarm", "0\n");
 	t.put(kLegacy, "zz\n");
-	FakeMailbox mb;
+	test::FakeMailbox mb;
 	Reading r = Sampler(t.root(), &mb).sample();
 	cr_assert_eq(r.throttled.value_or(99), 0u);
 	cr_assert_eq(r.throttle_source, ThrottleSource::hwmon_rpi_volt);
@@ -599,7 +600,7 @@ Test(sensors, no_throttle_source_at_all)
 	TmpTree t;
 	t.pi();
 	t.remove_tree("/sys/class/hwmon");
-	FakeMailbox mb;
+	test::FakeMailbox mb;
 	mb.error = "";
 	Reading r = Sampler(t.root(), &mb).sample();
 	cr_assert(!r.throttled.has_value());
