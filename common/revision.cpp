@@ -1,6 +1,5 @@
 #include "common/revision.hpp"
 
-#include "common/fs.hpp"
 #include "common/text.hpp"
 
 #include <array>
@@ -164,31 +163,14 @@ Revision decode_revision(uint32_t code)
 	return r;
 }
 
-std::optional<std::string_view> cpuinfo_field(std::string_view cpuinfo,
-					      std::string_view key)
-{
-	while (!cpuinfo.empty()) {
-		std::size_t nl = cpuinfo.find('\n');
-		std::string_view line = cpuinfo.substr(0, nl);
-		cpuinfo.remove_prefix(nl == std::string_view::npos ? cpuinfo.size() : nl + 1);
-		std::size_t colon = line.find(':');
-		if (colon == std::string_view::npos)
-			continue;
-		if (trim_value(line.substr(0, colon)) == key)
-			return trim_value(line.substr(colon + 1));
-	}
-	return std::nullopt;
-}
-
-std::optional<uint32_t> find_cpuinfo_revision(std::string_view cpuinfo,
-					      std::string *reason)
+std::optional<uint32_t> parse_revision_code(std::optional<std::string_view> value,
+					    std::string *reason)
 {
 	auto fail = [reason](std::string why) -> std::optional<uint32_t> {
 		if (reason)
 			*reason = std::move(why);
 		return std::nullopt;
 	};
-	std::optional<std::string_view> value = cpuinfo_field(cpuinfo, "Revision");
 	if (!value)
 		return fail("no Revision line");
 	std::string_view v = *value;

@@ -1,5 +1,5 @@
-// Raspberry Pi Revision codes: decoding the /proc/cpuinfo Revision code,
-// and looking up cpuinfo fields.
+// Raspberry Pi Revision codes: parsing and decoding the /proc/cpuinfo
+// Revision code (common/cpuinfo.hpp reads the file).
 //
 // The Revision code adds what the device tree does not say (memory size,
 // manufacturer, board revision); common/board_detect.hpp weighs it against the
@@ -36,16 +36,11 @@ struct Revision {
 
 Revision decode_revision(uint32_t code);
 
-// The value of the first "Revision" line of a cpuinfo text, parsed as hex.
-// On failure returns nullopt and, if `reason` is set, says why.
-std::optional<uint32_t> find_cpuinfo_revision(std::string_view cpuinfo,
-					      std::string *reason = nullptr);
-
-// Value of the first "<key>\t: value" line of a cpuinfo text (trimmed), or
-// nullopt if there is no such line. Keys match exactly ("Revision" does
-// not match "CPU revision").
-std::optional<std::string_view> cpuinfo_field(std::string_view cpuinfo,
-					      std::string_view key);
+// The value of cpuinfo's "Revision" line (CpuInfo::revision, nullopt when
+// there is no such line), parsed as hex. On failure returns nullopt and,
+// if `reason` is set, says why ("no Revision line", "Revision: ...").
+std::optional<uint32_t> parse_revision_code(std::optional<std::string_view> value,
+					    std::string *reason = nullptr);
 
 // Board type code -> name as in the revision-codes table ("3B+", "CM5 Lite"),
 // or "" for codes that are unassigned or internal.
