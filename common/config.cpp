@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "common/fs.hpp"
+#include "common/text.hpp"
 
 namespace slurmpi {
 
@@ -120,11 +121,6 @@ std::string num_text(double v)
 	char buf[32];
 	auto r = std::to_chars(buf, buf + sizeof(buf), v);
 	return std::string(buf, r.ptr);
-}
-
-std::string quoted(std::string_view v)
-{
-	return "'" + std::string(v) + "'";
 }
 
 std::string range_text(double min, double max, std::string_view unit)

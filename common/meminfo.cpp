@@ -1,6 +1,7 @@
 #include "common/meminfo.hpp"
 
 #include "common/fs.hpp"
+#include "common/text.hpp"
 
 #include <charconv>
 
@@ -38,11 +39,6 @@ std::optional<std::string_view> memtotal_value(std::string_view text)
 		pos = eol + 1;
 	}
 	return std::nullopt;
-}
-
-std::string quoted(std::string_view s)
-{
-	return "\"" + std::string(s) + "\"";
 }
 
 } // namespace

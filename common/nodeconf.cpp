@@ -1,30 +1,15 @@
 #include "common/nodeconf.hpp"
 
-#include <cstdio>
+#include "common/text.hpp"
 
 namespace slurmpi {
 
 namespace {
 
-std::string hex_code(std::uint32_t code)
-{
-	char buf[16];
-	std::snprintf(buf, sizeof(buf), "%04x", code);
-	return buf;
-}
-
 std::string model_comment(const PiIdentity &id)
 {
-	if (!id.is_pi)
-		return "not a Raspberry Pi (" + id.reason + "): no model feature";
-	std::string name = id.dt_model;
-	if (name.empty() && id.model)
-		name = std::string(id.model->name);
-	if (name.empty())
-		name = "Raspberry Pi of unknown model";
-	if (id.revision.valid)
-		name += ", Revision " + hex_code(id.revision.code);
-	return name;
+	std::string s = describe_board(id);
+	return id.is_pi ? s : s + ": no model feature";
 }
 
 // RealMemory and how it was reached, or nullopt when MemTotal is unknown.
@@ -67,7 +52,7 @@ void add_memory_feature(const NodeConfInput &in, NodeConf &nc,
 	if (in.identity.is_pi && rev.valid && rev.mem_mb) {
 		std::string f = memory_feature(rev.mem_mb);
 		nc.features.push_back(f);
-		why.push_back(f + " from Revision " + hex_code(rev.code));
+		why.push_back(f + " from Revision " + hex(rev.code, 4));
 		return;
 	}
 	if (!in.mem.total_mb) {

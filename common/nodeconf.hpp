@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "common/meminfo.hpp"
-#include "common/pi_model.hpp"
+#include "common/board_detect.hpp"
 #include "common/topology.hpp"
 
 namespace slurmpi {

@@ -1,5 +1,7 @@
 #include "common/policy.hpp"
 
+#include "common/text.hpp"
+
 namespace slurmpi {
 
 std::optional<ThermalPolicy> parse_thermal_policy(std::string_view s)
@@ -30,7 +32,7 @@ std::string thermal_policy_error(std::string_view bad_value)
 {
 	if (bad_value.empty())
 		return "an empty value is not one of strict, balanced, any";
-	return "'" + std::string(bad_value) + "' is not one of strict, balanced, any";
+	return quoted(bad_value) + " is not one of strict, balanced, any";
 }
 
 } // namespace slurmpi

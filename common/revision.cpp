@@ -1,11 +1,10 @@
 #include "common/revision.hpp"
 
-#include "common/fs.hpp"
+#include "common/text.hpp"
 
 #include <array>
 #include <cctype>
 #include <charconv>
-#include <cstdio>
 
 namespace slurmpi {
 
@@ -93,7 +92,7 @@ void decode_new_style(Revision &r)
 
 	r.type_name = std::string(revision_type_name(r.type));
 	if (r.type_name.empty())
-		add_error(r, "unknown board type 0x" + revision_hex(r.type, 2));
+		add_error(r, "unknown board type 0x" + hex(r.type, 2));
 
 	unsigned soc = (c >> 12) & 0xf;
 	if (soc < kSocs.size())
@@ -136,11 +135,11 @@ void decode_old_style(Revision &r)
 		r.manufacturer = o.manufacturer;
 		r.soc = "BCM2835";
 		if (!o.mem_mb)
-			add_error(r, "code " + revision_hex(base, 4) +
+			add_error(r, "code " + hex(base, 4) +
 					     " is used for both 256 MB and 512 MB boards");
 		return;
 	}
-	add_error(r, "unknown old-style revision code " + revision_hex(base, 4));
+	add_error(r, "unknown old-style revision code " + hex(base, 4));
 }
 
 } // namespace
@@ -148,13 +147,6 @@ void decode_old_style(Revision &r)
 std::string_view revision_type_name(unsigned type)
 {
 	return type < kTypeNames.size() ? kTypeNames[type] : std::string_view();
-}
-
-std::string revision_hex(uint32_t code, int width)
-{
-	char buf[16];
-	std::snprintf(buf, sizeof(buf), "%0*x", width, code);
-	return buf;
 }
 
 Revision decode_revision(uint32_t code)
@@ -171,31 +163,14 @@ Revision decode_revision(uint32_t code)
 	return r;
 }
 
-std::optional<std::string_view> cpuinfo_field(std::string_view cpuinfo,
-					      std::string_view key)
-{
-	while (!cpuinfo.empty()) {
-		std::size_t nl = cpuinfo.find('\n');
-		std::string_view line = cpuinfo.substr(0, nl);
-		cpuinfo.remove_prefix(nl == std::string_view::npos ? cpuinfo.size() : nl + 1);
-		std::size_t colon = line.find(':');
-		if (colon == std::string_view::npos)
-			continue;
-		if (trim_value(line.substr(0, colon)) == key)
-			return trim_value(line.substr(colon + 1));
-	}
-	return std::nullopt;
-}
-
-std::optional<uint32_t> find_cpuinfo_revision(std::string_view cpuinfo,
-					      std::string *reason)
+std::optional<uint32_t> parse_revision_code(std::optional<std::string_view> value,
+					    std::string *reason)
 {
 	auto fail = [reason](std::string why) -> std::optional<uint32_t> {
 		if (reason)
 			*reason = std::move(why);
 		return std::nullopt;
 	};
-	std::optional<std::string_view> value = cpuinfo_field(cpuinfo, "Revision");
 	if (!value)
 		return fail("no Revision line");
 	std::string_view v = *value;
@@ -203,11 +178,11 @@ std::optional<uint32_t> find_cpuinfo_revision(std::string_view cpuinfo,
 		return fail("Revision: empty value");
 	for (char c : v)
 		if (!std::isxdigit(static_cast<unsigned char>(c)))
-			return fail("Revision: not a hex number: \"" + std::string(v) + "\"");
+			return fail("Revision: not a hex number: " + quoted(v));
 	uint32_t code = 0;
 	auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), code, 16);
 	if (ec != std::errc() || end != v.data() + v.size())
-		return fail("Revision: out of range: \"" + std::string(v) + "\"");
+		return fail("Revision: out of range: " + quoted(v));
 	return code;
 }
 

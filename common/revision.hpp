@@ -1,8 +1,8 @@
-// Raspberry Pi Revision codes: decoding the /proc/cpuinfo Revision code,
-// and looking up cpuinfo fields.
+// Raspberry Pi Revision codes: parsing and decoding the /proc/cpuinfo
+// Revision code (common/cpuinfo.hpp reads the file).
 //
 // The Revision code adds what the device tree does not say (memory size,
-// manufacturer, board revision); common/pi_model.hpp weighs it against the
+// manufacturer, board revision); common/board_detect.hpp weighs it against the
 // device tree.
 #pragma once
 
@@ -36,24 +36,14 @@ struct Revision {
 
 Revision decode_revision(uint32_t code);
 
-// The value of the first "Revision" line of a cpuinfo text, parsed as hex.
-// On failure returns nullopt and, if `reason` is set, says why.
-std::optional<uint32_t> find_cpuinfo_revision(std::string_view cpuinfo,
-					      std::string *reason = nullptr);
-
-// Value of the first "<key>\t: value" line of a cpuinfo text (trimmed), or
-// nullopt if there is no such line. Keys match exactly ("Revision" does
-// not match "CPU revision").
-std::optional<std::string_view> cpuinfo_field(std::string_view cpuinfo,
-					      std::string_view key);
+// The value of cpuinfo's "Revision" line (CpuInfo::revision, nullopt when
+// there is no such line), parsed as hex. On failure returns nullopt and,
+// if `reason` is set, says why ("no Revision line", "Revision: ...").
+std::optional<uint32_t> parse_revision_code(std::optional<std::string_view> value,
+					    std::string *reason = nullptr);
 
 // Board type code -> name as in the revision-codes table ("3B+", "CM5 Lite"),
 // or "" for codes that are unassigned or internal.
 std::string_view revision_type_name(unsigned type);
-
-// A code (or a field of one) as lower-case hex, zero-padded to `width`
-// digits, without "0x": revision_hex(0xc03111, 4) == "c03111",
-// revision_hex(0x0f, 2) == "0f". For messages.
-std::string revision_hex(uint32_t code, int width);
 
 } // namespace slurmpi

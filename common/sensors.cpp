@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "common/fs.hpp"
+#include "common/text.hpp"
 #include "common/throttle.hpp"
 
 namespace slurmpi {
@@ -29,18 +30,6 @@ void problem(Reading &r, const std::string &path, std::string_view what)
 	line += ": ";
 	line += what;
 	r.problems.push_back(std::move(line));
-}
-
-// The value as it appeared, cut short so a runaway file cannot flood logs.
-std::string quoted(std::string_view v)
-{
-	constexpr std::size_t kMax = 40;
-	std::string out = "\"";
-	out += v.substr(0, kMax);
-	if (v.size() > kMax)
-		out += "...";
-	out += '"';
-	return out;
 }
 
 // A whole decimal integer with an optional '-'.

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "common/fs.hpp"
+#include "common/text.hpp"
 
 namespace slurmpi {
 
@@ -69,11 +70,7 @@ std::string describe_throttled(std::uint32_t word)
 
 std::string format_throttled(std::uint32_t word)
 {
-	char buf[2 + 8];
-	buf[0] = '0';
-	buf[1] = 'x';
-	auto res = std::to_chars(buf + 2, buf + sizeof(buf), word, 16);
-	return std::string(buf, res.ptr);
+	return "0x" + hex(word);
 }
 
 std::optional<std::uint32_t> parse_throttled_hex(std::string_view text,
@@ -83,11 +80,8 @@ std::optional<std::uint32_t> parse_throttled_hex(std::string_view text,
 	auto fail = [&](const char *why) -> std::optional<std::uint32_t> {
 		if (reason) {
 			*reason = why;
-			if (!s.empty()) {
-				*reason += ": \"";
-				*reason += s;
-				*reason += '"';
-			}
+			if (!s.empty())
+				*reason += ": " + quoted(s);
 		}
 		return std::nullopt;
 	};

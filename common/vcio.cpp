@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "common/fs.hpp"
+#include "common/text.hpp"
 
 namespace slurmpi {
 
@@ -17,14 +18,10 @@ const unsigned long kIoctlMboxProperty = _IOWR(100, 0, char *);
 // Messages name the machine path, whatever the root.
 const char kDevice[] = "/dev/vcio";
 
+// Fixed width reads better next to the expected constants.
 std::string hex32(std::uint32_t v)
 {
-	char buf[2 + 8] = {'0', 'x'};
-	char *p = buf + 2;
-	// Fixed width reads better next to the expected constants.
-	for (int shift = 28; shift >= 0; shift -= 4)
-		*p++ = "0123456789abcdef"[(v >> shift) & 0xf];
-	return std::string(buf, p);
+	return "0x" + hex(v, 8);
 }
 
 std::optional<std::uint32_t> fail(std::string *reason, std::string why)

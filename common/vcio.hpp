@@ -3,7 +3,7 @@
 // The mailbox is the only source of the full throttle word on current
 // kernels (the legacy sysfs attribute is gone and hwmon rpi_volt only tells
 // under-voltage). /dev/vcio needs privileges and exists only on a Pi, so the
-// sampler takes a Mailbox* and tests pass a FakeMailbox; the message
+// sampler takes a Mailbox* and tests pass a fake (tests/unit/fake_mailbox.hpp); the message
 // encoding is tested through get_throttled_via() with a fake transfer.
 #pragma once
 
@@ -78,23 +78,6 @@ private:
 	int fd_ = -1;
 	bool tried_ = false;
 	std::string open_error_;
-};
-
-// For tests and for machines without a mailbox: returns `value` if set,
-// else fails with `error`. Counts calls.
-class FakeMailbox final : public Mailbox {
-public:
-	std::optional<std::uint32_t> value;
-	std::string error = "fake mailbox: no value";
-	int calls = 0;
-
-	std::optional<std::uint32_t> get_throttled(std::string *reason) override
-	{
-		calls++;
-		if (!value && reason)
-			*reason = error;
-		return value;
-	}
 };
 
 } // namespace slurmpi

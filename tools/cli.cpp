@@ -3,6 +3,7 @@
 #include <array>
 
 #include "common/config.hpp"
+#include "common/text.hpp"
 
 namespace slurmpi::tool {
 
@@ -18,11 +19,6 @@ constexpr std::array<CommandName, 3> kCommands = {{
 	{Command::nodeconf, "nodeconf"},
 	{Command::status, "status"},
 }};
-
-std::string quoted(std::string_view s)
-{
-	return "'" + std::string(s) + "'";
-}
 
 // Options that take a value, and where it goes.
 struct ValueOption {

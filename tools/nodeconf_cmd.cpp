@@ -4,7 +4,7 @@
 
 #include "common/fs.hpp"
 #include "common/meminfo.hpp"
-#include "common/pi_model.hpp"
+#include "common/board_detect.hpp"
 #include "common/topology.hpp"
 #include "tools/node_name.hpp"
 

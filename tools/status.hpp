@@ -12,7 +12,7 @@
 
 #include "common/config.hpp"
 #include "common/libsensors_chips.hpp"
-#include "common/pi_model.hpp"
+#include "common/board_detect.hpp"
 #include "common/sensors.hpp"
 #include "common/thermal.hpp"
 #include "tools/cli.hpp"

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "common/text.hpp"
 #include "common/throttle.hpp"
 
 namespace slurmpi::tool {
@@ -13,13 +14,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr std::uint32_t kAllBits = 0xffffffffu;
-
-std::string hex4(std::uint32_t v)
-{
-	char buf[16];
-	std::snprintf(buf, sizeof(buf), "%04x", v);
-	return buf;
-}
 
 // Thresholds as written in slurm-pi.conf: 60, 72.5.
 std::string short_number(double v)
@@ -57,31 +51,6 @@ std::vector<std::string> known_words(const Reading &x)
 	if (!x.throttled)
 		return {};
 	return throttle_words(*x.throttled & x.throttled_known);
-}
-
-std::string model_line(const PiIdentity &id)
-{
-	if (!id.is_pi)
-		return "not a Raspberry Pi (" + id.reason + ")";
-	std::string s = id.dt_model.empty() ? "Raspberry Pi" : id.dt_model;
-	std::vector<std::string> extra;
-	if (id.model)
-		extra.emplace_back(id.model->feature);
-	if (id.revision.valid && id.revision.mem_mb) {
-		unsigned mb = id.revision.mem_mb;
-		extra.push_back(mb >= 1024 && mb % 1024 == 0
-					? std::to_string(mb / 1024) + " GB"
-					: std::to_string(mb) + " MB");
-	}
-	if (id.revision.valid)
-		extra.push_back("Revision " + hex4(id.revision.code));
-	if (!id.serial.empty())
-		extra.push_back("serial " + id.serial);
-	for (std::size_t i = 0; i < extra.size(); i++)
-		s += (i ? ", " : " (") + extra[i];
-	if (!extra.empty())
-		s += ")";
-	return s;
 }
 
 std::string band_line(const StatusReport &r)
@@ -194,7 +163,7 @@ Json model_json(const PiIdentity &id)
 	m["name"] = id.dt_model.empty() ? Json(nullptr) : Json(id.dt_model);
 	m["key"] = id.model ? Json(std::string(id.model->key)) : Json(nullptr);
 	m["feature"] = id.model ? Json(std::string(id.model->feature)) : Json(nullptr);
-	m["revision"] = id.revision.valid ? Json(hex4(id.revision.code)) : Json(nullptr);
+	m["revision"] = id.revision.valid ? Json(hex(id.revision.code, 4)) : Json(nullptr);
 	m["mem_mb"] = id.revision.valid && id.revision.mem_mb
 			      ? Json(id.revision.mem_mb) : Json(nullptr);
 	m["serial"] = id.serial.empty() ? Json(nullptr) : Json(id.serial);
@@ -227,7 +196,7 @@ std::string format_status_text(const StatusReport &r)
 	const Reading &x = r.reading;
 	std::string out;
 	field(out, "node", r.node.empty() ? "unknown" : r.node);
-	field(out, "model", model_line(r.identity));
+	field(out, "model", describe_board(r.identity));
 	field(out, "temperature", x.temp_c ? number(*x.temp_c, 1) + " C" : "unknown");
 	field(out, "band", band_line(r));
 	field(out, "throttled", throttle_line(x));

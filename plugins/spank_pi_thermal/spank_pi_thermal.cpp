@@ -23,6 +23,7 @@ extern "C" {
 #include <string>
 
 #include "common/policy.hpp"
+#include "common/text.hpp"
 
 extern "C" {
 // SPANK_PLUGIN(pi_thermal, 1), spelled out: in C++ a namespace-scope const
@@ -81,9 +82,9 @@ extern "C" int slurm_spank_init(spank_t sp, int ac, char **av)
 	try {
 		for (int i = 0; i < ac; i++) {
 			slurm_error("slurm-pi thermal: plugstack.conf: unknown argument "
-				    "'%s' (spank_pi_thermal takes no arguments; the default "
+				    "%s (spank_pi_thermal takes no arguments; the default "
 				    "policy is DefaultThermalPolicy in slurm-pi.conf)",
-				    av[i]);
+				    slurmpi::quoted(av[i]).c_str());
 			return -1;
 		}
 		spank_context_t ctx = spank_context();

@@ -46,7 +46,7 @@ extern slurmd_conf_t *conf __attribute__((weak));
 
 #include "common/config.hpp"
 #include "common/drain.hpp"
-#include "common/pi_model.hpp"
+#include "common/board_detect.hpp"
 #include "common/sensors.hpp"
 #include "common/telemetry.hpp"
 #include "common/vcio.hpp"

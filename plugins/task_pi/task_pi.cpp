@@ -20,7 +20,7 @@ extern "C" {
 #include <exception>
 #include <string>
 
-#include "common/pi_model.hpp"
+#include "common/board_detect.hpp"
 #include "plugins/task_pi/agent.hpp"
 
 #define PI_TASK "task/pi"
@@ -40,20 +40,6 @@ std::string g_model;
 // What the record says about this board (slurmd).
 slurmpi::NodeFacts g_facts;
 
-// "Raspberry Pi 4 Model B Rev 1.4 (4B, 4096 MB, revision c03114)"
-std::string describe(const slurmpi::PiIdentity &id)
-{
-	std::string s = id.dt_model.empty() ? std::string(id.model->name) : id.dt_model;
-	s += " (";
-	s += id.model->key;
-	if (id.revision.valid && id.revision.mem_mb)
-		s += ", " + std::to_string(id.revision.mem_mb) + " MB";
-	if (id.revision.valid)
-		s += ", revision " + slurmpi::revision_hex(id.revision.code, 4);
-	s += ")";
-	return s;
-}
-
 void identify()
 {
 	slurmpi::PiIdentity id = slurmpi::detect_pi("");
@@ -61,7 +47,8 @@ void identify()
 	if (!id.is_pi || !id.model) {
 		g_model.clear();
 		if (in_slurmd)
-			info(PI_TASK ": loaded; not a Raspberry Pi: %s", id.reason.c_str());
+			info(PI_TASK ": loaded; %s%s", slurmpi::describe_board(id).c_str(),
+			     id.is_pi ? ": model unknown, SLURM_PI_MODEL not set" : "");
 		return;
 	}
 	g_model = id.dt_model.empty() ? std::string(id.model->name) : id.dt_model;
@@ -69,11 +56,11 @@ void identify()
 	if (id.revision.valid && id.revision.mem_mb)
 		g_facts.mem_mb = static_cast<int>(id.revision.mem_mb);
 	if (in_slurmd) {
-		info(PI_TASK ": loaded on a %s", describe(id).c_str());
+		info(PI_TASK ": loaded on a %s", slurmpi::describe_board(id).c_str());
 		for (const std::string &p : id.problems)
 			info(PI_TASK ": board identification: %s", p.c_str());
 	} else {
-		debug(PI_TASK ": loaded on a %s", describe(id).c_str());
+		debug(PI_TASK ": loaded on a %s", slurmpi::describe_board(id).c_str());
 	}
 }
 

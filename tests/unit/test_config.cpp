@@ -185,6 +185,16 @@ Test(config, bad_numbers)
 		     "slurm-pi.conf:1: MemoryReserveMB: '+5' is not a number");
 }
 
+Test(config, values_in_messages_are_escaped)
+{
+	expect_error("WarmTemp=6\x1b[1m\r0",
+		     "slurm-pi.conf:1: WarmTemp: '6\\x1b[1m\\r0' is not a number");
+	expect_error("Fan\x01=1", "slurm-pi.conf:1: unknown key 'Fan\\x01'");
+	expect_error("DefaultThermalPolicy=str\xc3\xad" "ct",
+		     "slurm-pi.conf:1: DefaultThermalPolicy: 'str\\xc3\\xadct' is not "
+		     "one of strict, balanced, any");
+}
+
 Test(config, out_of_range)
 {
 	expect_error("PollInterval=0",

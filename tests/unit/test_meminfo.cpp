@@ -94,20 +94,20 @@ Test(meminfo, no_memtotal_line)
 Test(meminfo, garbage_value)
 {
 	expect_error("MemTotal: abc kB\n",
-		     "/proc/meminfo: MemTotal: not a number: \"abc kB\"");
-	expect_error("MemTotal:\n", "/proc/meminfo: MemTotal: not a number: \"\"");
+		     "/proc/meminfo: MemTotal: not a number: 'abc kB'");
+	expect_error("MemTotal:\n", "/proc/meminfo: MemTotal: not a number: ''");
 	expect_error("MemTotal: -5 kB\n",
-		     "/proc/meminfo: MemTotal: not a number: \"-5 kB\"");
+		     "/proc/meminfo: MemTotal: not a number: '-5 kB'");
 }
 
 Test(meminfo, truncated_or_wrong_unit)
 {
 	expect_error("MemTotal:        38843",
-		     "/proc/meminfo: MemTotal: expected a value in kB, got \"38843\"");
+		     "/proc/meminfo: MemTotal: expected a value in kB, got '38843'");
 	expect_error("MemTotal: 3884 MB\n",
-		     "/proc/meminfo: MemTotal: expected a value in kB, got \"3884 MB\"");
+		     "/proc/meminfo: MemTotal: expected a value in kB, got '3884 MB'");
 	expect_error("MemTotal: 3884356 kB extra\n",
-		     "/proc/meminfo: MemTotal: expected a value in kB, got \"3884356 kB extra\"");
+		     "/proc/meminfo: MemTotal: expected a value in kB, got '3884356 kB extra'");
 }
 
 Test(meminfo, out_of_range)
@@ -117,7 +117,7 @@ Test(meminfo, out_of_range)
 	expect_error("MemTotal: 0 kB\n",
 		     "/proc/meminfo: MemTotal: 0 kB is out of range (16384-68719476736 kB)");
 	expect_error("MemTotal: 99999999999999999999999 kB\n",
-		     "/proc/meminfo: MemTotal: out of range: \"99999999999999999999999 kB\"");
+		     "/proc/meminfo: MemTotal: out of range: '99999999999999999999999 kB'");
 }
 
 Test(meminfo, path_for_messages_starts_errors)

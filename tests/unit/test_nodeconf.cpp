@@ -107,7 +107,7 @@ Test(nodeconf, formatted_output_names_every_source)
 	NodeConf nc = build_nodeconf(input_for("pi4b", kPiCores, "arm64"));
 	std::string got = format_nodeconf(nc);
 	const char *want =
-		"# Raspberry Pi 4 Model B Rev 1.4, Revision c03114\n"
+		"# Raspberry Pi 4 Model B Rev 1.4 (pi4b, 4 GB, Revision c03114, serial 10000000a744c93f)\n"
 		"# CPUs, Boards, SocketsPerBoard, CoresPerSocket, ThreadsPerCore: "
 		"synthetic topology \"package:1 core:4 pu:1\"\n"
 		"# RealMemory: MemTotal 3793 MiB (/proc/meminfo) - MemoryReserveMB 256\n"

@@ -30,3 +30,12 @@ Test(policy, error_names_the_value_and_the_choices)
 	cr_assert_str_eq(hot.c_str(), "'hot' is not one of strict, balanced, any");
 	cr_assert_str_eq(empty.c_str(), "an empty value is not one of strict, balanced, any");
 }
+
+Test(policy, error_escapes_control_characters)
+{
+	std::string nl = thermal_policy_error("strict\nerror: forged");
+	std::string q = thermal_policy_error("it's");
+	cr_assert_str_eq(nl.c_str(),
+			 "'strict\\nerror: forged' is not one of strict, balanced, any");
+	cr_assert_str_eq(q.c_str(), "'it\\'s' is not one of strict, balanced, any");
+}

@@ -1,3 +1,4 @@
+#include "common/cpuinfo.hpp"
 #include "common/revision.hpp"
 #include "tests/unit/helpers.hpp"
 
@@ -6,6 +7,17 @@
 #include <string>
 
 using namespace slurmpi;
+
+namespace {
+
+// The Revision code of a cpuinfo text, as board detection gets it.
+std::optional<uint32_t> revision_in(std::string_view cpuinfo,
+				    std::string *reason = nullptr)
+{
+	return parse_revision_code(parse_cpuinfo(cpuinfo).revision, reason);
+}
+
+} // namespace
 
 // ---------------------------------------------------------------------------
 // New-style Revision codes: every field.
@@ -263,10 +275,10 @@ Test(revision_old, unknown_codes_are_invalid)
 // ---------------------------------------------------------------------------
 // cpuinfo parsing.
 
-Test(cpuinfo, finds_revision_not_cpu_revision)
+Test(revision_line, finds_revision_not_cpu_revision)
 {
 	std::string reason = "untouched";
-	auto c = find_cpuinfo_revision("processor\t: 0\nCPU revision\t: 3\n\n"
+	auto c = revision_in("processor\t: 0\nCPU revision\t: 3\n\n"
 				       "Hardware\t: BCM2835\nRevision\t: c03111\n"
 				       "Serial\t\t: 100000001234abcd\n",
 				       &reason);
@@ -275,62 +287,50 @@ Test(cpuinfo, finds_revision_not_cpu_revision)
 	cr_assert_str_eq(reason.c_str(), "untouched");
 }
 
-Test(cpuinfo, old_style_and_uppercase_and_last_line_without_newline)
+Test(revision_line, old_style_and_uppercase_and_last_line_without_newline)
 {
-	cr_assert_eq(find_cpuinfo_revision("Revision\t: 0010\n").value_or(1), 0x10u);
-	cr_assert_eq(find_cpuinfo_revision("Revision : C03111").value_or(1), 0xc03111u);
-	cr_assert_eq(find_cpuinfo_revision("Revision\t: 1000002\n").value_or(1), 0x1000002u);
+	cr_assert_eq(revision_in("Revision\t: 0010\n").value_or(1), 0x10u);
+	cr_assert_eq(revision_in("Revision : C03111").value_or(1), 0xc03111u);
+	cr_assert_eq(revision_in("Revision\t: 1000002\n").value_or(1), 0x1000002u);
 }
 
-Test(cpuinfo, missing_line)
+Test(revision_line, missing_line)
 {
 	std::string reason;
-	cr_assert_not(find_cpuinfo_revision("processor\t: 0\nCPU revision\t: 3\n", &reason));
+	cr_assert_not(revision_in("processor\t: 0\nCPU revision\t: 3\n", &reason));
 	cr_assert_str_eq(reason.c_str(), "no Revision line");
-	cr_assert_not(find_cpuinfo_revision("", &reason));
+	cr_assert_not(revision_in("", &reason));
 	cr_assert_str_eq(reason.c_str(), "no Revision line");
-	cr_assert_not(find_cpuinfo_revision("Revision c03111\n", &reason),
+	cr_assert_not(revision_in("Revision c03111\n", &reason),
 		      "a line without ':' is not a field");
 }
 
-Test(cpuinfo, empty_value)
+Test(revision_line, empty_value)
 {
 	std::string reason;
-	cr_assert_not(find_cpuinfo_revision("Revision\t:\n", &reason));
+	cr_assert_not(revision_in("Revision\t:\n", &reason));
 	cr_assert_str_eq(reason.c_str(), "Revision: empty value");
-	cr_assert_not(find_cpuinfo_revision("Revision\t:   \t\n", &reason));
+	cr_assert_not(revision_in("Revision\t:   \t\n", &reason));
 	cr_assert_str_eq(reason.c_str(), "Revision: empty value");
 }
 
-Test(cpuinfo, garbage_value)
+Test(revision_line, garbage_value)
 {
 	std::string reason;
-	cr_assert_not(find_cpuinfo_revision("Revision\t: zz03114\n", &reason));
-	cr_assert_str_eq(reason.c_str(), "Revision: not a hex number: \"zz03114\"");
-	cr_assert_not(find_cpuinfo_revision("Revision\t: 0xc03111\n", &reason));
+	cr_assert_not(revision_in("Revision\t: zz03114\n", &reason));
+	cr_assert_str_eq(reason.c_str(), "Revision: not a hex number: 'zz03114'");
+	cr_assert_not(revision_in("Revision\t: 0xc03111\n", &reason));
 	cr_assert(contains(reason, "not a hex number"));
-	cr_assert_not(find_cpuinfo_revision("Revision\t: c031 11\n", &reason));
+	cr_assert_not(revision_in("Revision\t: c031 11\n", &reason));
 	cr_assert(contains(reason, "not a hex number"));
-	cr_assert_not(find_cpuinfo_revision("Revision\t: -1\n", nullptr),
+	cr_assert_not(revision_in("Revision\t: -1\n", nullptr),
 		      "a null reason pointer is allowed");
 }
 
-Test(cpuinfo, out_of_range_value)
+Test(revision_line, out_of_range_value)
 {
 	std::string reason;
-	cr_assert_not(find_cpuinfo_revision("Revision\t: 1c0031110\n", &reason));
-	cr_assert_str_eq(reason.c_str(), "Revision: out of range: \"1c0031110\"");
-	cr_assert_eq(find_cpuinfo_revision("Revision\t: ffffffff\n").value_or(0), 0xffffffffu);
-}
-
-Test(cpuinfo, field_lookup)
-{
-	std::string_view text = "model name\t: ARMv7 Processor rev 4 (v7l)\n"
-				"Model\t\t: Raspberry Pi 3 Model B Plus Rev 1.3\n";
-	assert_sv_eq(cpuinfo_field(text, "Model").value(),
-			 "Raspberry Pi 3 Model B Plus Rev 1.3");
-	assert_sv_eq(cpuinfo_field(text, "model name").value(),
-			 "ARMv7 Processor rev 4 (v7l)");
-	cr_assert_not(cpuinfo_field(text, "Serial").has_value());
-	cr_assert_not(cpuinfo_field(text, "model").has_value());
+	cr_assert_not(revision_in("Revision\t: 1c0031110\n", &reason));
+	cr_assert_str_eq(reason.c_str(), "Revision: out of range: '1c0031110'");
+	cr_assert_eq(revision_in("Revision\t: ffffffff\n").value_or(0), 0xffffffffu);
 }

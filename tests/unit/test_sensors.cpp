@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "common/sensors.hpp"
+#include "common/text.hpp"
 #include "common/throttle.hpp"
+#include "tests/unit/fake_mailbox.hpp"
 #include "tests/unit/helpers.hpp"
 
 using namespace slurmpi;
@@ -287,20 +289,20 @@ Test(sensors, garbage_values)
 {
 	Reading r = sample_tree("broken/garbage");
 	expect_problem(r, "/sys/class/thermal/thermal_zone0/temp: not a "
-			  "number: \"abc\"");
+			  "number: 'abc'");
 	expect_problem(r, "/sys/class/hwmon/hwmon0/in0_lcrit_alarm: not a "
-			  "number: \"yes\"");
-	expect_problem(r, kLegacy + ": not a hex number: \"zz\"");
+			  "number: 'yes'");
+	expect_problem(r, kLegacy + ": not a hex number: 'zz'");
 	expect_problem(r, kPolicy + "/scaling_cur_freq: not a number: "
-				    "\"fast\"");
+				    "'fast'");
 	expect_problem(r, kPolicy + "/cpuinfo_max_freq: not a number: "
-				    "\"1.5GHz\"");
+				    "'1.5GHz'");
 	expect_problem(r, kPolicy + "/scaling_max_freq: not a number: "
-				    "\"1500000 kHz\"");
+				    "'1500000 kHz'");
 	expect_problem(r, "/sys/class/hwmon/hwmon1/fan1_input: not a number: "
-			  "\"spinning\"");
+			  "'spinning'");
 	expect_problem(r, "/sys/class/hwmon/hwmon1/pwm1: not a number: "
-			  "\"0x4b\"");
+			  "'0x4b'");
 	cr_assert_eq(r.problems.size(), 8u, "%s", dump(r).c_str());
 	cr_assert(r.sources.empty(), "%s", dump(r).c_str());
 	cr_assert(!r.temp_c && !r.throttled && !r.cur_mhz && !r.max_mhz &&
@@ -327,13 +329,13 @@ Test(sensors, truncated_values)
 {
 	Reading r = sample_tree("broken/truncated");
 	expect_problem(r, "/sys/class/thermal/thermal_zone0/temp: not a "
-			  "number: \"-\"");
+			  "number: '-'");
 	expect_problem(r, "/sys/class/hwmon/hwmon0/in0_lcrit_alarm: not a "
-			  "number: \"-\"");
-	expect_problem(r, kLegacy + ": not a hex number: \"0x\"");
-	expect_problem(r, kPolicy + "/scaling_cur_freq: not a number: \"-\"");
+			  "number: '-'");
+	expect_problem(r, kLegacy + ": not a hex number: '0x'");
+	expect_problem(r, kPolicy + "/scaling_cur_freq: not a number: '-'");
 	expect_problem(r, "/sys/class/hwmon/hwmon1/pwm1: not a number: "
-			  "\"-\"");
+			  "'-'");
 	cr_assert_eq(r.problems.size(), 8u, "%s", dump(r).c_str());
 	cr_assert(r.sources.empty());
 }
@@ -347,7 +349,7 @@ Test(sensors, out_of_range_values)
 	expect_problem(r, "/sys/class/hwmon/hwmon0/in0_lcrit_alarm: out of "
 			  "range: 2 (expected 0..1)");
 	expect_problem(r, kLegacy + ": too long for a 32-bit word: "
-				    "\"123456789\"");
+				    "'123456789'");
 	expect_problem(r, kPolicy + "/scaling_cur_freq: out of range: 0 "
 				    "(expected 1000..10000000 kHz)");
 	expect_problem(r, kPolicy + "/cpuinfo_max_freq: out of range: "
@@ -396,7 +398,7 @@ Test(sensors, temperature_limits)
 	      "99999999999999999999999\n");
 	Reading r = Sampler(t.root()).sample();
 	expect_problem(r, "/sys/class/thermal/thermal_zone0/temp: number too "
-			  "large: \"99999999999999999999999\"");
+			  "large: '99999999999999999999999'");
 }
 
 Test(sensors, mhz_rounding_and_limits)
@@ -426,7 +428,17 @@ Test(sensors, long_garbage_is_cut_in_the_message)
 	t.put("/sys/class/thermal/thermal_zone0/temp", std::string(100, 'x'));
 	Reading r = Sampler(t.root()).sample();
 	expect_problem(r, "/sys/class/thermal/thermal_zone0/temp: not a "
-			  "number: \"" + std::string(40, 'x') + "...\"");
+			  "number: '" + std::string(slurmpi::kQuotedMax, 'x') + "'...");
+}
+
+Test(sensors, control_characters_are_escaped_in_the_message)
+{
+	TmpTree t;
+	t.pi();
+	t.put("/sys/class/thermal/thermal_zone0/temp", "45\x1b[2J\rerror: x\n");
+	Reading r = Sampler(t.root()).sample();
+	expect_problem(r, "/sys/class/thermal/thermal_zone0/temp: not a "
+			  "number: '45\\x1b[2J\\rerror: x'");
 }
 
 // ---- files that cannot be read --------------------------------------
@@ -502,7 +514,7 @@ Test(sensors, dangling_hwmon_entry_is_skipped)
 
 Test(sensors, mailbox_first)
 {
-	FakeMailbox mb;
+	test::FakeMailbox mb;
 	mb.value = 0x50005;
 	Reading r = sample_tree("pi4b", &mb);
 	cr_assert(r.problems.empty(), "%s", dump(r).c_str());
@@ -518,7 +530,7 @@ Test(sensors, mailbox_first)
 
 Test(sensors, legacy_when_mailbox_fails)
 {
-	FakeMailbox mb;
+	test::FakeMailbox mb;
 	mb.error = "/dev/vcio: Permission denied";
 	TmpTree t;
 	t.pi();
@@ -539,7 +551,7 @@ Test(sensors, hwmon_when_no_legacy_file)
 {
 	// Current kernels: no get_throttled; its absence is not a problem
 	// while rpi_volt answers.
-	FakeMailbox mb;
+	test::FakeMailbox mb;
 	mb.error = "/dev/vcio: Permission denied";
 	TmpTree t;
 	t.pi();
@@ -574,12 +586,12 @@ Test(sensors, hwmon_when_legacy_is_garbage)
 	t.pi();
 	t.put("/sys/class/hwmon/hwmon0/in0_lcrit_alarm", "0\n");
 	t.put(kLegacy, "zz\n");
-	FakeMailbox mb;
+	test::FakeMailbox mb;
 	Reading r = Sampler(t.root(), &mb).sample();
 	cr_assert_eq(r.throttled.value_or(99), 0u);
 	cr_assert_eq(r.throttle_source, ThrottleSource::hwmon_rpi_volt);
 	expect_problem(r, "fake mailbox: no value");
-	expect_problem(r, kLegacy + ": not a hex number: \"zz\"");
+	expect_problem(r, kLegacy + ": not a hex number: 'zz'");
 	cr_assert_eq(r.problems.size(), 2u, "%s", dump(r).c_str());
 }
 
@@ -588,7 +600,7 @@ Test(sensors, no_throttle_source_at_all)
 	TmpTree t;
 	t.pi();
 	t.remove_tree("/sys/class/hwmon");
-	FakeMailbox mb;
+	test::FakeMailbox mb;
 	mb.error = "";
 	Reading r = Sampler(t.root(), &mb).sample();
 	cr_assert(!r.throttled.has_value());

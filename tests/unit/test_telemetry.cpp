@@ -221,7 +221,7 @@ Test(telemetry, wrong_types_and_values)
 		{"{\"v\":1,\"band\":\"cool\",\"ts\":1,\"thr\":5}",
 		 "pi.thr: expected a string \"0x...\", got 5"},
 		{"{\"v\":1,\"band\":\"cool\",\"ts\":1,\"thr\":\"0xzz\"}",
-		 "pi.thr: not a hex number: \"0xzz\""},
+		 "pi.thr: not a hex number: '0xzz'"},
 		{"{\"v\":1,\"band\":\"cool\",\"ts\":1,\"mhz\":1500.5}",
 		 "pi.mhz: expected an integer, got 1500.5"},
 		{"{\"v\":1,\"band\":\"cool\",\"ts\":1,\"max_mhz\":-1}",

@@ -145,13 +145,13 @@ Test(throttle, parse_rejects_bad_text_with_reason)
 	} cases[] = {
 		{"", "empty"},
 		{"\n", "empty"},
-		{"zz\n", "not a hex number: \"zz\""},
-		{"0x", "not a hex number: \"0x\""},
-		{"-1", "not a hex number: \"-1\""},
-		{"5 0005", "not a hex number: \"5 0005\""},
-		{"50005 extra", "not a hex number: \"50005 extra\""},
-		{"throttled=0x50005", "not a hex number: \"throttled=0x50005\""},
-		{"123456789", "too long for a 32-bit word: \"123456789\""},
+		{"zz\n", "not a hex number: 'zz'"},
+		{"0x", "not a hex number: '0x'"},
+		{"-1", "not a hex number: '-1'"},
+		{"5 0005", "not a hex number: '5 0005'"},
+		{"50005 extra", "not a hex number: '50005 extra'"},
+		{"throttled=0x50005", "not a hex number: 'throttled=0x50005'"},
+		{"123456789", "too long for a 32-bit word: '123456789'"},
 	};
 	for (const Case &c : cases) {
 		std::string why;

@@ -355,7 +355,7 @@ Test(run, nodeconf_on_a_fixture_tree)
 	cr_assert_eq(r.rc, kExitOk, "%s", r.err.c_str());
 	std::string line = last_line(r.out);
 	cr_assert_str_eq(line.c_str(), kPi4bLine);
-	cr_assert(r.out.starts_with("# Raspberry Pi 4 Model B Rev 1.4, Revision c03114\n"));
+	cr_assert(r.out.starts_with("# Raspberry Pi 4 Model B Rev 1.4 (pi4b, 4 GB, Revision c03114, serial 10000000a744c93f)\n"));
 	cr_assert(r.err.empty());
 }
 

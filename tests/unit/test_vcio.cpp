@@ -9,6 +9,7 @@
 
 #include "common/fs.hpp"
 #include "common/vcio.hpp"
+#include "tests/unit/fake_mailbox.hpp"
 #include "tests/unit/helpers.hpp"
 
 using namespace slurmpi;
@@ -208,7 +209,7 @@ Test(vcio, real_mailbox_on_a_plain_file)
 
 Test(vcio, fake_mailbox)
 {
-	FakeMailbox fake;
+	test::FakeMailbox fake;
 	std::string why;
 	cr_assert(!fake.get_throttled(&why).has_value());
 	cr_assert_str_eq(why.c_str(), "fake mailbox: no value");

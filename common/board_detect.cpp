@@ -1,6 +1,8 @@
-#include "common/pi_model.hpp"
+#include "common/board_detect.hpp"
 
+#include "common/cpuinfo.hpp"
 #include "common/fs.hpp"
+#include "common/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -16,10 +18,7 @@ namespace {
 constexpr std::string_view kDtModel = "/sys/firmware/devicetree/base/model";
 constexpr std::string_view kDtCompatible = "/sys/firmware/devicetree/base/compatible";
 constexpr std::string_view kDtSerial = "/sys/firmware/devicetree/base/serial-number";
-constexpr std::string_view kCpuinfo = "/proc/cpuinfo";
-// cpuinfo grows with the CPU count (about 1.5 KiB per x86 CPU); the Pi
-// lines come last, so read generously and say so if even this was short.
-constexpr std::size_t kCpuinfoMax = 256 * 1024;
+constexpr std::string_view kCpuinfo = kCpuinfoPath;
 
 bool starts_with(std::string_view s, std::string_view prefix)
 {
@@ -32,22 +31,6 @@ bool printable(std::string_view s)
 		if (c < 0x20 || c > 0x7e)
 			return false;
 	return true;
-}
-
-// For messages: the text with anything unprintable as \xNN.
-std::string quoted(std::string_view s)
-{
-	std::string out = "\"";
-	for (unsigned char c : s) {
-		if (c >= 0x20 && c <= 0x7e && c != '"' && c != '\\') {
-			out.push_back(static_cast<char>(c));
-		} else {
-			char buf[8];
-			std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-			out += buf;
-		}
-	}
-	return out + "\"";
 }
 
 // A devicetree string property (model, serial-number): text up to the
@@ -122,38 +105,6 @@ Compatible read_compatible(std::string_view root)
 	return out;
 }
 
-bool has_word(std::string_view list, std::string_view word)
-{
-	while (!list.empty()) {
-		std::size_t sp = list.find(' ');
-		if (list.substr(0, sp) == word)
-			return true;
-		if (sp == std::string_view::npos)
-			break;
-		list.remove_prefix(sp + 1);
-	}
-	return false;
-}
-
-// The uname machine string a kernel with this cpuinfo would report.
-// 32-bit ARM kernels name the ISA in "model name" ("... (v7l)"); arm64
-// kernels print "CPU architecture: 8"; x86 has a flags line, where "lm"
-// (long mode) is taken to mean a 64-bit kernel.
-std::string arch_from_cpuinfo(std::string_view cpuinfo)
-{
-	if (auto name = cpuinfo_field(cpuinfo, "model name")) {
-		if (name->find("(v6l)") != std::string_view::npos)
-			return "armv6l";
-		if (name->find("(v7l)") != std::string_view::npos)
-			return "armv7l";
-	}
-	if (auto a = cpuinfo_field(cpuinfo, "CPU architecture"); a && *a == "8")
-		return "aarch64";
-	if (auto flags = cpuinfo_field(cpuinfo, "flags"))
-		return has_word(*flags, "lm") ? "x86_64" : "i686";
-	return "";
-}
-
 bool is_hex_string(std::string_view s)
 {
 	if (s.empty())
@@ -179,7 +130,7 @@ std::string dt_soc(const std::vector<std::string> &compatible)
 	return "";
 }
 
-void fill_arch(PiIdentity &id, std::string_view root, const FileRead &cpu)
+void fill_arch(PiIdentity &id, std::string_view root, const CpuInfo &cpu)
 {
 	if (is_real_root(root)) {
 		struct utsname u;
@@ -191,39 +142,45 @@ void fill_arch(PiIdentity &id, std::string_view root, const FileRead &cpu)
 		}
 		return;
 	}
-	if (cpu.ok)
-		id.arch = arch_from_cpuinfo(cpu.data);
+	id.arch = cpu.arch;
 	if (id.arch.empty())
 		id.problems.push_back(std::string(kCpuinfo) +
 				      ": CPU architecture not recognised");
 }
 
-// Revision, or why there is none, as a problem line.
-Revision read_revision(const FileRead &cpu, PiIdentity &id)
-{
-	Revision rev;
+// The Revision code of a cpuinfo, parsed once, and why there is none.
+struct RevisionCode {
+	std::optional<uint32_t> code;
 	std::string why;
-	if (!cpu.ok) {
-		rev.error = cpu.error;
-		id.problems.push_back(std::string(kCpuinfo) + ": " + cpu.error +
+};
+
+RevisionCode revision_code(const CpuInfo &cpu)
+{
+	RevisionCode r;
+	if (!cpu.read) {
+		r.why = cpu.error;
+		return r;
+	}
+	r.code = parse_revision_code(cpu.revision, &r.why);
+	if (!r.code && cpu.truncated)
+		r.why += " (file longer than " + std::to_string(kCpuinfoMax) +
+			 " bytes, only that much was read)";
+	return r;
+}
+
+// The decoded Revision, with why there is none as a problem line.
+Revision use_revision(const RevisionCode &rc, Revision rev, PiIdentity &id)
+{
+	if (!rc.code) {
+		rev.error = rc.why;
+		id.problems.push_back(std::string(kCpuinfo) + ": " + rc.why +
 				      " (memory size unknown)");
 		return rev;
 	}
-	std::optional<uint32_t> code = find_cpuinfo_revision(cpu.data, &why);
-	if (!code) {
-		if (cpu.data.size() >= kCpuinfoMax)
-			why += " (file longer than " + std::to_string(kCpuinfoMax) +
-			       " bytes, only that much was read)";
-		rev.error = why;
-		id.problems.push_back(std::string(kCpuinfo) + ": " + why +
-				      " (memory size unknown)");
-		return rev;
-	}
-	rev = decode_revision(*code);
 	id.sources.emplace_back(kCpuinfo);
 	if (!rev.error.empty())
 		id.problems.push_back(std::string(kCpuinfo) + ": Revision " +
-				      revision_hex(*code, 4) + ": " + rev.error);
+				      hex(*rc.code, 4) + ": " + rev.error);
 	return rev;
 }
 
@@ -256,7 +213,7 @@ void choose_model(PiIdentity &id, const std::vector<std::string> &pi_compat)
 			id.problems.push_back(
 				"device tree says " + std::string(by_dt->key) + " (" +
 				dt_board + ") but " + std::string(kCpuinfo) +
-				" Revision " + revision_hex(rev.code, 4) + " says " +
+				" Revision " + hex(rev.code, 4) + " says " +
 				std::string(by_rev->key) + "; using the device tree");
 		}
 	} else {
@@ -267,7 +224,7 @@ void choose_model(PiIdentity &id, const std::vector<std::string> &pi_compat)
 	if (!soc.empty() && rev.valid && !rev.soc.empty() && soc != rev.soc)
 		id.problems.push_back("device tree SoC " + soc + " but " +
 				      std::string(kCpuinfo) + " Revision " +
-				      revision_hex(rev.code, 4) + " says " + rev.soc);
+				      hex(rev.code, 4) + " says " + rev.soc);
 	if (id.model)
 		id.max_mhz = board_max_mhz(*id.model, rev);
 	else
@@ -277,25 +234,48 @@ void choose_model(PiIdentity &id, const std::vector<std::string> &pi_compat)
 
 } // namespace
 
+std::string describe_board(const PiIdentity &id)
+{
+	if (!id.is_pi)
+		return "not a Raspberry Pi (" + id.reason + ")";
+	std::string s = !id.dt_model.empty() ? id.dt_model
+			: id.model	     ? std::string(id.model->name)
+					     : "Raspberry Pi of unknown model";
+	std::vector<std::string> extra;
+	if (id.model)
+		extra.emplace_back(id.model->feature);
+	if (id.revision.valid && id.revision.mem_mb) {
+		unsigned mb = id.revision.mem_mb;
+		extra.push_back(mb >= 1024 && mb % 1024 == 0
+					? std::to_string(mb / 1024) + " GB"
+					: std::to_string(mb) + " MB");
+	}
+	if (id.revision.valid)
+		extra.push_back("Revision " + hex(id.revision.code, 4));
+	if (!id.serial.empty())
+		extra.push_back("serial " + id.serial);
+	for (std::size_t i = 0; i < extra.size(); i++)
+		s += (i ? ", " : " (") + extra[i];
+	if (!extra.empty())
+		s += ")";
+	return s;
+}
+
 PiIdentity detect_pi(std::string_view root)
 {
 	PiIdentity id;
 	DtString model = read_dt_string(root, kDtModel);
 	Compatible compat = read_compatible(root);
-	FileRead cpu = read_under(root, kCpuinfo, kCpuinfoMax);
+	CpuInfo cpu = read_cpuinfo(root);
 	fill_arch(id, root, cpu);
 
 	std::vector<std::string> pi_compat;
 	for (const std::string &c : compat.entries)
 		if (starts_with(c, "raspberrypi,"))
 			pi_compat.push_back(c);
-	std::string_view cpu_model;
-	if (cpu.ok)
-		cpu_model = cpuinfo_field(cpu.data, "Model").value_or("");
-	std::optional<uint32_t> code;
-	if (cpu.ok)
-		code = find_cpuinfo_revision(cpu.data);
-	Revision probe = code ? decode_revision(*code) : Revision{};
+	std::string_view cpu_model = cpu.model ? std::string_view(*cpu.model) : "";
+	RevisionCode code = revision_code(cpu);
+	Revision probe = code.code ? decode_revision(*code.code) : Revision{};
 
 	// The device tree decides when it exists; cpuinfo only stands in for
 	// it when it cannot be read (e.g. /sys not mounted in a container).
@@ -316,7 +296,7 @@ PiIdentity detect_pi(std::string_view root)
 		id.reason = std::string(kCpuinfo) + ": Model: " + std::string(cpu_model);
 	} else if (probe.valid && probe.new_style && model_by_type(probe.type)) {
 		id.is_pi = true;
-		id.reason = std::string(kCpuinfo) + ": Revision " + revision_hex(probe.code, 4) +
+		id.reason = std::string(kCpuinfo) + ": Revision " + hex(probe.code, 4) +
 			    " (" + probe.type_name + ")";
 	} else {
 		id.reason = (compat.error.empty() ? std::string(kDtCompatible) + ": unusable"
@@ -356,17 +336,14 @@ PiIdentity detect_pi(std::string_view root)
 		std::string dt_why = serial.value ? std::string(kDtSerial) +
 							    ": not hex: " + quoted(*serial.value)
 						  : serial.error;
-		std::string_view cs;
-		if (cpu.ok)
-			cs = cpuinfo_field(cpu.data, "Serial").value_or("");
-		if (is_hex_string(cs)) {
-			id.serial = std::string(cs);
+		if (cpu.serial && is_hex_string(*cpu.serial)) {
+			id.serial = *cpu.serial;
 			id.sources.emplace_back(kCpuinfo);
 		} else
 			id.problems.push_back("serial number unknown: " + dt_why);
 	}
 
-	id.revision = read_revision(cpu, id);
+	id.revision = use_revision(code, probe, id);
 	choose_model(id, pi_compat);
 	std::sort(id.sources.begin(), id.sources.end());
 	id.sources.erase(std::unique(id.sources.begin(), id.sources.end()),

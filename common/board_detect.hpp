@@ -1,6 +1,6 @@
 // Raspberry Pi model detection: device-tree model/compatible and the
 // /proc/cpuinfo Revision code (common/revision.hpp), matched against the
-// table of per-model CPU facts (common/pi_models.hpp). Includes both, so
+// table of per-model CPU facts (common/board_table.hpp). Includes both, so
 // users of this header see the whole model API.
 //
 // The device tree names the board; the Revision code adds what the device
@@ -9,7 +9,7 @@
 // cpuinfo's "Hardware" line is never used (it says BCM2835 on every model).
 #pragma once
 
-#include "common/pi_models.hpp"
+#include "common/board_table.hpp"
 #include "common/revision.hpp"
 
 #include <string>
@@ -36,5 +36,12 @@ struct PiIdentity {
 // comes from uname() for the real root and from the cpuinfo text for any
 // other root, since a fixture tree has no kernel of its own.
 PiIdentity detect_pi(std::string_view root);
+
+// The board in one line, for logs and the slurm-pi command:
+//   "Raspberry Pi 4 Model B Rev 1.4 (pi4b, 4 GB, Revision c03114,
+//    serial 10000000a744c93f)"
+// The name is the device-tree model, else the table's name; the parts in
+// brackets are those known. Not a Pi: "not a Raspberry Pi (<reason>)".
+std::string describe_board(const PiIdentity &id);
 
 } // namespace slurmpi

@@ -1,4 +1,4 @@
-#include "common/pi_models.hpp"
+#include "common/board_table.hpp"
 #include "tests/unit/helpers.hpp"
 
 #include <criterion/criterion.h>

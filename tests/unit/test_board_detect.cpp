@@ -1,4 +1,4 @@
-#include "common/pi_model.hpp"
+#include "common/board_detect.hpp"
 #include "tests/unit/helpers.hpp"
 
 #include <criterion/criterion.h>
@@ -47,7 +47,7 @@ std::string problems_text(const PiIdentity &id)
 // A scratch root for cases git cannot store (directories in place of
 // files, dangling symlinks, unreadable files).
 struct ScratchRoot {
-	ScratchDir scratch{"test_pi_model"};
+	ScratchDir scratch{"test_board_detect"};
 	const fs::path &dir = scratch.path();
 	ScratchRoot()
 	{
@@ -206,7 +206,7 @@ Test(detect_bad, garbage_revision)
 	assert_sv_eq(id.model->key, "4B", "the device tree still names it");
 	cr_assert_not(id.revision.valid);
 	cr_assert_eq(id.revision.mem_mb, 0u);
-	cr_assert(has_problem(id, "/proc/cpuinfo: Revision: not a hex number: \"zz03114\""),
+	cr_assert(has_problem(id, "/proc/cpuinfo: Revision: not a hex number: 'zz03114'"),
 		  "%s", problems_text(id).c_str());
 	cr_assert_eq(id.max_mhz, 1800u);
 }
@@ -227,7 +227,7 @@ Test(detect_bad, garbage_model_file)
 	PiIdentity id = detect_pi(fixture("broken/model_garbage_model"));
 	cr_assert(id.is_pi);
 	cr_assert(id.dt_model.empty());
-	cr_assert(has_problem(id, std::string(kDtModel) + ": not text: \"\\x01\\xfe"),
+	cr_assert(has_problem(id, std::string(kDtModel) + ": not text: '\\x01\\xfe"),
 		  "%s", problems_text(id).c_str());
 }
 
@@ -237,7 +237,7 @@ Test(detect_bad, truncated_compatible)
 	cr_assert(id.is_pi, "the model string still says Raspberry Pi");
 	cr_assert(contains(id.reason, kDtModel), "%s", id.reason.c_str());
 	cr_assert(id.compatible.empty());
-	cr_assert(has_problem(id, "truncated entry \"raspberrypi,4-mo\""),
+	cr_assert(has_problem(id, "truncated entry 'raspberrypi,4-mo'"),
 		  "%s", problems_text(id).c_str());
 	cr_assert(has_problem(id, "model from the Revision only"));
 	assert_sv_eq(id.model->key, "4B");
@@ -274,7 +274,7 @@ Test(detect_bad, unknown_board)
 	cr_assert(id.is_pi);
 	cr_assert_null(id.model);
 	cr_assert_eq(id.max_mhz, 0u);
-	cr_assert(has_problem(id, "unknown Raspberry Pi board \"raspberrypi,6-model-b\""),
+	cr_assert(has_problem(id, "unknown Raspberry Pi board 'raspberrypi,6-model-b'"),
 		  "%s", problems_text(id).c_str());
 	cr_assert(has_problem(id, "unknown board type 0x30"));
 	cr_assert(has_problem(id, "unknown processor 5"));

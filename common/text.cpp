@@ -1,0 +1,64 @@
+#include "common/text.hpp"
+
+namespace slurmpi {
+
+namespace {
+
+constexpr char kDigits[] = "0123456789abcdef";
+
+} // namespace
+
+std::string quoted(std::string_view s, std::size_t max)
+{
+	const bool cut = s.size() > max;
+	if (cut)
+		s = s.substr(0, max);
+	std::string out;
+	out.reserve(s.size() + 2);
+	out.push_back('\'');
+	for (unsigned char c : s) {
+		switch (c) {
+		case '\'':
+			out += "\\'";
+			break;
+		case '\\':
+			out += "\\\\";
+			break;
+		case '\n':
+			out += "\\n";
+			break;
+		case '\t':
+			out += "\\t";
+			break;
+		case '\r':
+			out += "\\r";
+			break;
+		default:
+			if (c >= 0x20 && c <= 0x7e) {
+				out.push_back(static_cast<char>(c));
+			} else {
+				out += "\\x";
+				out.push_back(kDigits[c >> 4]);
+				out.push_back(kDigits[c & 0xf]);
+			}
+		}
+	}
+	out.push_back('\'');
+	if (cut)
+		out += "...";
+	return out;
+}
+
+std::string hex(std::uint32_t value, int width)
+{
+	std::string out;
+	do {
+		out.insert(out.begin(), kDigits[value & 0xf]);
+		value >>= 4;
+	} while (value);
+	if (width > 0 && out.size() < static_cast<std::size_t>(width))
+		out.insert(0, static_cast<std::size_t>(width) - out.size(), '0');
+	return out;
+}
+
+} // namespace slurmpi

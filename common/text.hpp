@@ -1,0 +1,30 @@
+// Text for messages and log lines: values from files, config and users
+// quoted so that they cannot break a log line, and numbers as hex.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace slurmpi {
+
+// How many bytes of a value quoted() shows by default: enough for any
+// sensible value, short enough that a runaway file cannot flood a log.
+inline constexpr std::size_t kQuotedMax = 64;
+
+// `s` in single quotes, safe to put in a log line: printable ASCII as is,
+// except ' and \, which get a backslash; newline, tab and carriage return
+// as \n, \t, \r; every other byte (control characters, non-ASCII) as \xNN.
+// Only the first `max` bytes of `s` are shown; if there were more, "..."
+// follows the closing quote.
+//   quoted("hot") == "'hot'", quoted("a\nb") == "'a\\nb'",
+//   quoted("abcdef", 3) == "'abc'..."
+std::string quoted(std::string_view s, std::size_t max = kQuotedMax);
+
+// `value` as lower-case hex without "0x", zero-padded to at least `width`
+// digits: hex(0xc03111, 4) == "c03111", hex(0xf, 2) == "0f",
+// hex(0) == "0".
+std::string hex(std::uint32_t value, int width = 1);
+
+} // namespace slurmpi

@@ -1,0 +1,88 @@
+#include <criterion/criterion.h>
+
+#include "common/text.hpp"
+#include "tests/unit/helpers.hpp"
+
+using slurmpi::hex;
+using slurmpi::kQuotedMax;
+using namespace std::string_literals;
+
+namespace {
+
+// A string_view, always: with a std::string argument, unqualified
+// quoted() would also find std::quoted through argument-dependent lookup.
+std::string q(std::string_view s, std::size_t max = kQuotedMax)
+{
+	return slurmpi::quoted(s, max);
+}
+
+} // namespace
+
+Test(quoted, plain_text_in_single_quotes)
+{
+	assert_sv_eq(q("hot"), "'hot'");
+	assert_sv_eq(q("1500000 kHz"), "'1500000 kHz'");
+	assert_sv_eq(q("~!@#$%^&*()_+{}|:\"<>?`-=[];,./"),
+		     "'~!@#$%^&*()_+{}|:\"<>?`-=[];,./'");
+}
+
+Test(quoted, empty_input_is_two_quotes)
+{
+	assert_sv_eq(q(""), "''");
+	assert_sv_eq(q("", 0), "''");
+}
+
+Test(quoted, control_characters_are_escaped)
+{
+	assert_sv_eq(q("a\nb"), "'a\\nb'");
+	assert_sv_eq(q("a\tb\r"), "'a\\tb\\r'");
+	// A forged log line stays on this one.
+	assert_sv_eq(q("x\nerror: fake"), "'x\\nerror: fake'");
+	assert_sv_eq(q("\x01\x1b[31m\x7f"), "'\\x01\\x1b[31m\\x7f'");
+	assert_sv_eq(q("a\0b"s), "'a\\x00b'");
+}
+
+Test(quoted, non_ascii_bytes_are_escaped)
+{
+	assert_sv_eq(q("\xff\xfe"), "'\\xff\\xfe'");
+	assert_sv_eq(q("caf\xc3\xa9"), "'caf\\xc3\\xa9'");
+}
+
+Test(quoted, quotes_and_backslashes_are_escaped)
+{
+	assert_sv_eq(q("it's"), "'it\\'s'");
+	assert_sv_eq(q("a\\b"), "'a\\\\b'");
+	assert_sv_eq(q("\"x\""), "'\"x\"'");
+}
+
+Test(quoted, long_input_is_cut_with_a_marker)
+{
+	const std::string full = "'" + std::string(kQuotedMax, 'x') + "'";
+	const std::string cut = full + "...";
+	assert_sv_eq(q(std::string(kQuotedMax, 'x')), full.c_str());
+	assert_sv_eq(q(std::string(kQuotedMax + 1, 'x')), cut.c_str());
+	assert_sv_eq(q("abcdef", 3), "'abc'...");
+	assert_sv_eq(q("abc", 3), "'abc'");
+	// The limit counts input bytes, not escaped output.
+	assert_sv_eq(q("\n\n\n\n", 2), "'\\n\\n'...");
+	std::string huge(1 << 20, '\x01');
+	std::string out = q(huge);
+	cr_assert_eq(out.size(), 2 + 4 * kQuotedMax + 3, "%zu", out.size());
+}
+
+Test(hex, lower_case_without_prefix)
+{
+	assert_sv_eq(hex(0), "0");
+	assert_sv_eq(hex(0x50005), "50005");
+	assert_sv_eq(hex(0xc03114), "c03114");
+	assert_sv_eq(hex(0xffffffffu), "ffffffff");
+}
+
+Test(hex, pads_to_width_and_never_cuts)
+{
+	assert_sv_eq(hex(0xf, 2), "0f");
+	assert_sv_eq(hex(0x15, 4), "0015");
+	assert_sv_eq(hex(0xc03111, 4), "c03111");
+	assert_sv_eq(hex(0x30046, 8), "00030046");
+	assert_sv_eq(hex(0x1, 0), "1");
+}
