@@ -298,9 +298,18 @@ void run(Control &c)
 		return;
 	}
 	Config cfg = load_site_config();
+	// The firmware mailbox gives the freshest throttle word; where it is
+	// missing (no /dev/vcio in this container), say so once and let the
+	// sampler use sysfs alone rather than report it every poll.
 	std::optional<VcioMailbox> vcio;
-	if (g_facts.model)
-		vcio.emplace("");
+	if (g_facts.model) {
+		std::string why;
+		if (!vcio.emplace("").get_throttled(&why)) {
+			info(PI_TASK ": no firmware mailbox (%s); throttle flags from sysfs",
+			     why.c_str());
+			vcio.reset();
+		}
+	}
 	Agent agent(node, cfg, vcio ? &*vcio : nullptr);
 	info(PI_TASK ": sampling node %s every %ds; publishing to its Extra on change and every %ds; DrainOnCritical=%s",
 	     node.c_str(), cfg.poll_interval, cfg.publish_interval,

@@ -18,10 +18,9 @@ config_write()
 	    "$CLUSTER_DIR/etc/slurm.conf.in" >"$ETC/slurm.conf"
 	sed -e "s|@STATE@|$STATE|g" "$CLUSTER_DIR/etc/plugstack.conf.in" >"$ETC/plugstack.conf"
 	cp "$CLUSTER_DIR/etc/openmpi-mca-params.conf" "$ETC/openmpi-mca-params.conf"
-	# slurm-pi.conf sits beside slurm.conf, where the plugins look for it.
-	if [ -f "$SRCDIR/etc/slurm-pi.conf" ]; then
-		cp "$SRCDIR/etc/slurm-pi.conf" "$ETC/slurm-pi.conf"
-	fi
+	# slurm-pi.conf sits beside slurm.conf, where the plugins look for it:
+	# the shipped example, sped up so that tests see changes in seconds.
+	slurm_pi_conf_write "$ETC/slurm-pi.conf"
 	{
 		echo "127.0.0.1 localhost"
 		echo "$CTLD_ADDR $(hostname -s) controller"
@@ -56,4 +55,22 @@ config_install_build()
 	# under /tmp is not visible inside the nodes).
 	[ -x "$BUILDDIR/tools/slurm-pi" ] || die "tools/slurm-pi not built (run the build first)"
 	install -D -m 0755 "$BUILDDIR/tools/slurm-pi" "$STATE/bin/slurm-pi"
+}
+
+# The cluster's slurm-pi.conf: etc/slurm-pi.conf with KEY=VALUE overrides
+# (a poll a second, a heartbeat every 30 s, short drain timers), then any
+# given as arguments, e.g. slurm_pi_conf_write FILE DrainOnCritical=yes.
+slurm_pi_conf_write()
+{
+	local out=$1 kv key; shift
+	local -a sets=(PollInterval=1 PublishInterval=30 StaleAfter=90
+		DrainGrace=2 ResumeAfter=4 "$@")
+	cp "$SRCDIR/etc/slurm-pi.conf" "$out.new" || return 1
+	for kv in "${sets[@]}"; do
+		key=${kv%%=*}
+		grep -q "^$key=" "$out.new" || { warn "slurm-pi.conf has no key $key"; return 1; }
+		sed -i "s|^$key=.*|$kv|" "$out.new"
+	done
+	chmod 0644 "$out.new"
+	mv "$out.new" "$out"
 }

@@ -77,10 +77,23 @@ node_namespaces()
 		die "cannot set up the mounts of $node"
 }
 
+# node_start_slurmd NODE [--daemon]: as Debian's unit does (-D, in the
+# foreground), or with --daemon as an admin starting it by hand (slurmd
+# forks into the background and writes its SlurmdPidFile).
 node_start_slurmd()
 {
-	local node=$1 dir
+	local node=$1 mode=${2:-} dir pid
 	dir=$(node_dir "$node")
+	if [ "$mode" = --daemon ]; then
+		rm -f "$dir/slurmd.pid"
+		in_node "$node" slurmd -N "$node" -f "$SLURM_CONF" \
+			>"$dir/slurmd.out" 2>&1 </dev/null ||
+			{ warn "slurmd on $node did not start; see $dir/slurmd.out"; return 1; }
+		wait_for 10 test -s "$dir/slurmd.pid" ||
+			{ warn "slurmd on $node wrote no pid file"; return 1; }
+		cp "$dir/slurmd.pid" "$dir/slurmd.pid.run"
+		return 0
+	fi
 	in_node "$node" setsid slurmd -D -N "$node" -f "$SLURM_CONF" \
 		>"$dir/slurmd.out" 2>&1 </dev/null &
 	echo $! >"$dir/slurmd.pid.run"
