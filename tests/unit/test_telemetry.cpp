@@ -44,6 +44,15 @@ static bool contains_text(const std::string &hay, const char *needle)
 	return hay.find(needle) != std::string::npos;
 }
 
+// Merge and expect a refusal that leaves Extra alone, with `reason`.
+static void expect_refused(const std::string &existing, const char *reason)
+{
+	ExtraMerge m = merge_extra(existing, full());
+	cr_assert(!m.ok, "merged: %s", existing.c_str());
+	cr_assert(m.extra.empty());
+	cr_assert_str_eq(m.reason.c_str(), reason);
+}
+
 static std::string with_pi(const std::string &inner)
 {
 	return "{\"pi\":" + inner + "}";
@@ -423,11 +432,8 @@ Test(telemetry, oversized_extra_is_refused)
 	std::string want = "Extra is " + std::to_string(big.size()) +
 			   " bytes, over the limit of 65536";
 	expect_fail(big, TelemetryError::over_limit, want.c_str());
-	ExtraMerge m = merge_extra(big, full());
-	cr_assert(!m.ok);
-	cr_assert(m.extra.empty());
 	want += "; leaving it alone";
-	cr_assert_str_eq(m.reason.c_str(), want.c_str());
+	expect_refused(big, want.c_str());
 
 	// Exactly at the limit is read.
 	std::string head = "{\"pi\":" + std::string(kFull) + ",\"site\":\"";
@@ -471,12 +477,9 @@ Test(telemetry, merge_refuses_a_number_beyond_a_double_and_keeps_extra)
 	// The admin's key cannot be written back as it was, so merge leaves
 	// Extra alone (telemetry is not published until the admin fixes it)
 	// and says why; other keys are never dropped or rewritten.
-	ExtraMerge m = merge_extra("{\"site\":1e999,\"rack\":2}", full());
-	cr_assert(!m.ok);
-	cr_assert(m.extra.empty());
-	cr_assert_str_eq(m.reason.c_str(),
-			 "Extra holds a number out of range (number overflow "
-			 "parsing '1e999'); leaving it alone");
+	expect_refused("{\"site\":1e999,\"rack\":2}",
+		       "Extra holds a number out of range (number overflow "
+		       "parsing '1e999'); leaving it alone");
 	// A large number a double can hold is kept.
 	ExtraMerge k = merge_extra("{\"site\":1e300}", full());
 	cr_assert(k.ok, "%s", k.reason.c_str());
