@@ -1,11 +1,13 @@
 #include "common/telemetry.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <exception>
 
 #include <nlohmann/json.hpp>
 
+#include "common/sensors.hpp"
 #include "common/throttle.hpp"
 
 namespace slurmpi {
@@ -54,6 +56,66 @@ std::string parse_message(const std::exception &e)
 	if (!w.empty() && w.front() == '[' && end != std::string_view::npos)
 		w.remove_prefix(end + 2);
 	return std::string(w);
+}
+
+// The limits of telemetry.hpp, checked before nlohmann sees the text: ""
+// when within them, else the reason. Depth counts [ and { outside strings;
+// a backslash in a string escapes the next byte. Malformed text is left
+// for the parser to name; this only has to bound the depth of what it
+// could build.
+std::string over_limits(std::string_view text)
+{
+	if (text.size() > kExtraMaxBytes)
+		return "Extra is " + std::to_string(text.size()) +
+		       " bytes, over the limit of " +
+		       std::to_string(kExtraMaxBytes);
+	int depth = 0, deepest = 0;
+	bool in_string = false, escaped = false;
+	for (char c : text) {
+		if (in_string) {
+			if (escaped)
+				escaped = false;
+			else if (c == '\\')
+				escaped = true;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '[' || c == '{') {
+			deepest = std::max(deepest, ++depth);
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			--depth;
+		}
+	}
+	if (deepest > kExtraMaxDepth)
+		return "Extra nests " + std::to_string(deepest) +
+		       " levels deep, over the limit of " +
+		       std::to_string(kExtraMaxDepth);
+	return {};
+}
+
+// The parse of text that passed over_limits(); nlohmann's exceptions are
+// sorted into not_json (parse_error) and over_limit (a number out of the
+// range of a double: out_of_range), the rest left to the caller's catch.
+struct Parsed {
+	ojson doc;
+	TelemetryError error = TelemetryError::none;
+	std::string message;
+};
+
+Parsed parse_json(std::string_view text)
+{
+	Parsed p;
+	try {
+		p.doc = ojson::parse(text);
+	} catch (const ojson::parse_error &e) {
+		p.error = TelemetryError::not_json;
+		p.message = parse_message(e);
+	} catch (const ojson::out_of_range &e) {
+		p.error = TelemetryError::over_limit;
+		p.message = parse_message(e);
+	}
+	return p;
 }
 
 ojson record(const Telemetry &t)
@@ -168,6 +230,22 @@ std::string read_throttled(const ojson &pi, Telemetry &t)
 	return {};
 }
 
+// The sensor reader's range (common/sensors.hpp), in C.
+std::string read_temp(const ojson &v, std::optional<double> &out)
+{
+	if (!v.is_number())
+		return wrong("t", "a number", v);
+	double c = v.get<double>();
+	constexpr double lo = kTempMinMilliC / 1000.0;
+	constexpr double hi = kTempMaxMilliC / 1000.0;
+	if (!std::isfinite(c) || c < lo || c > hi)
+		return "pi.t: " + show(v) + " is out of range " +
+		       std::to_string(kTempMinMilliC / 1000) + ".." +
+		       std::to_string(kTempMaxMilliC / 1000) + " C";
+	out = c;
+	return {};
+}
+
 // Everything after the version check; `pi` is an object.
 TelemetryParse parse_record(const ojson &pi)
 {
@@ -189,12 +267,8 @@ TelemetryParse parse_record(const ojson &pi)
 		return fail(TelemetryError::bad_field, "pi.ts: missing");
 	std::string err = read_count(*ts, "ts", INT64_MAX, t.ts);
 
-	if (const ojson *temp = field(pi, "t"); err.empty() && temp) {
-		if (temp->is_number())
-			t.temp_c = temp->get<double>();
-		else
-			err = wrong("t", "a number", *temp);
-	}
+	if (const ojson *temp = field(pi, "t"); err.empty() && temp)
+		err = read_temp(*temp, t.temp_c);
 	if (err.empty())
 		err = read_throttled(pi, t);
 	if (err.empty())
@@ -221,13 +295,16 @@ TelemetryParse parse_doc(std::string_view extra)
 {
 	if (is_blank(extra))
 		return fail(TelemetryError::empty, "Extra is empty");
-	ojson doc;
-	try {
-		doc = ojson::parse(extra);
-	} catch (const ojson::parse_error &e) {
+	if (std::string why = over_limits(extra); !why.empty())
+		return fail(TelemetryError::over_limit, std::move(why));
+	Parsed parsed = parse_json(extra);
+	if (parsed.error == TelemetryError::not_json)
 		return fail(TelemetryError::not_json,
-			    "Extra is not JSON: " + parse_message(e));
-	}
+			    "Extra is not JSON: " + parsed.message);
+	if (parsed.error != TelemetryError::none)
+		return fail(parsed.error, "Extra holds a number out of range: " +
+						  parsed.message);
+	const ojson &doc = parsed.doc;
 	if (!doc.is_object())
 		return fail(TelemetryError::not_object,
 			    std::string("Extra is a JSON ") + doc.type_name() +
@@ -293,14 +370,24 @@ ExtraMerge merge_extra(std::string_view existing, const Telemetry &t)
 	try {
 		ojson doc = ojson::object();
 		if (!is_blank(existing)) {
-			try {
-				doc = ojson::parse(existing);
-			} catch (const ojson::parse_error &) {
+			if (std::string why = over_limits(existing); !why.empty()) {
+				m.reason = why + "; leaving it alone";
+				return m;
+			}
+			Parsed parsed = parse_json(existing);
+			if (parsed.error == TelemetryError::not_json) {
 				m.reason = "Extra holds text that is not JSON (" +
 					   show_text(existing) +
 					   "); leaving it alone";
 				return m;
 			}
+			if (parsed.error != TelemetryError::none) {
+				m.reason = "Extra holds a number out of range (" +
+					   parsed.message +
+					   "); leaving it alone";
+				return m;
+			}
+			doc = std::move(parsed.doc);
 			if (doc.is_null())
 				doc = ojson::object();
 			if (!doc.is_object()) {
@@ -312,7 +399,15 @@ ExtraMerge merge_extra(std::string_view existing, const Telemetry &t)
 			}
 		}
 		doc["pi"] = record(t);
-		m.extra = dump(doc);
+		std::string out = dump(doc);
+		if (out.size() > kExtraMaxBytes) {
+			m.reason = "Extra would be " + std::to_string(out.size()) +
+				   " bytes with the record, over the limit of " +
+				   std::to_string(kExtraMaxBytes) +
+				   "; leaving it alone";
+			return m;
+		}
+		m.extra = std::move(out);
 		m.ok = true;
 	} catch (const std::exception &e) {
 		m = ExtraMerge{};

@@ -9,10 +9,12 @@
 // Record version 1:
 //   required  v (integer, must be 1), band (one of band_name()),
 //             ts (integer seconds since the epoch, >= 0)
-//   optional  t (number, C, one decimal), thr (string "0x" + hex, the
-//             get_throttled word), thr_known (string "0x" + hex: the bits
-//             of thr that the node can read; absent means all of them),
-//             mhz, max_mhz, mem (MB) (integers >= 0), model (string)
+//   optional  t (number, C, one decimal, finite and within what the
+//             sensor reader accepts: kTempMinMilliC..kTempMaxMilliC in
+//             common/sensors.hpp, i.e. -40..150), thr (string "0x" + hex,
+//             the get_throttled word), thr_known (string "0x" + hex: the
+//             bits of thr that the node can read; absent means all of
+//             them), mhz, max_mhz, mem (MB) (integers >= 0), model (string)
 // A node that reads only hwmon rpi_volt knows the under-voltage bit and no
 // other: it publishes "thr":"0x0","thr_known":"0x1", and a reader must not
 // take the other flags as clear.
@@ -24,8 +26,21 @@
 // an old reader would misread the record.
 //
 // No function here throws: JSON errors come back as reasons.
+//
+// Limits. Any admin can set Extra (`scontrol update NodeName=.. Extra=..`)
+// and this parser runs inside slurmctld and slurmd, whose threads have
+// about 1 MiB of stack. nlohmann's serializer (and copy and compare)
+// recurse once per nesting level, so before anything is parsed the text is checked cheaply:
+//  - at most kExtraMaxBytes (64 KiB) of text;
+//  - at most kExtraMaxDepth (32) levels of [ and { (counted outside
+//    strings; a record is 2 levels deep: {"pi":{...}}).
+// Beyond either, parse_extra() fails with TelemetryError::over_limit and
+// merge_extra() refuses; the reason names the limit and what was found.
+// A number JSON can spell but a double cannot hold (1e999) is over_limit
+// too.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,6 +53,8 @@ namespace slurmpi {
 inline constexpr int kTelemetryVersion = 1;
 // Every bit of the throttle word known (the mailbox, legacy sysfs).
 inline constexpr std::uint32_t kThrAllBits = 0xffffffffu;
+inline constexpr std::size_t kExtraMaxBytes = 64 * 1024;
+inline constexpr int kExtraMaxDepth = 32;
 
 struct Telemetry {
 	Band band = Band::unknown;
@@ -70,7 +87,10 @@ enum class TelemetryError {
 	not_object,  // JSON, but not an object
 	no_pi,       // object without a "pi" key
 	bad_version, // "pi.v" missing, not an integer, or not one we read
-	bad_field,   // "pi" not an object, a required field missing, a wrong type
+	bad_field,   // "pi" not an object, a required field missing, a wrong
+		     // type, a value out of range
+	over_limit,  // over kExtraMaxBytes or kExtraMaxDepth, or a number
+		     // beyond the range of a double (see Limits above)
 };
 
 struct TelemetryParse {
@@ -97,6 +117,13 @@ struct ExtraMerge {
 //  - anything else (free text an admin wrote, an array, a string, a
 //    number): refused, because writing would destroy it. The reason says
 //    what is there so the caller can log it; the admin decides.
+//  - over a limit (size, depth, a number such as 1e999 that a double
+//    cannot hold): refused too, for the same reason: the reader cannot
+//    keep the admin's keys as they are, so it does not rewrite them.
+//    Telemetry stays unpublished until the admin fixes Extra; the
+//    reason says what to fix.
+//  - a result that would be over kExtraMaxBytes: refused, so that what is
+//    written can always be read back.
 ExtraMerge merge_extra(std::string_view existing, const Telemetry &t);
 
 } // namespace slurmpi

@@ -1,5 +1,7 @@
 #include <criterion/criterion.h>
 
+#include <pthread.h>
+
 #include <cmath>
 #include <limits>
 #include <string>
@@ -36,6 +38,20 @@ static void expect_fail(const std::string &extra, TelemetryError kind,
 	cr_assert(p.error == kind, "kind %d for: %s (%s)", static_cast<int>(p.error),
 		  extra.c_str(), p.reason.c_str());
 	cr_assert_str_eq(p.reason.c_str(), reason);
+}
+
+static bool contains_text(const std::string &hay, const char *needle)
+{
+	return hay.find(needle) != std::string::npos;
+}
+
+// Merge and expect a refusal that leaves Extra alone, with `reason`.
+static void expect_refused(const std::string &existing, const char *reason)
+{
+	ExtraMerge m = merge_extra(existing, full());
+	cr_assert(!m.ok, "merged: %s", existing.c_str());
+	cr_assert(m.extra.empty());
+	cr_assert_str_eq(m.reason.c_str(), reason);
 }
 
 static std::string with_pi(const std::string &inner)
@@ -357,4 +373,167 @@ Test(telemetry, thr_known_errors_are_named)
 	cr_assert(!p.telemetry);
 	cr_assert(contains(p.reason, "pi.thr_known: expected a string"), "%s",
 		  p.reason.c_str());
+
+// ---- limits (hostile Extra)
+
+// Slurm's threads have about 1 MiB of stack: run there, as in the daemons.
+struct OnSmallStack {
+	std::string extra;
+	TelemetryParse parse;
+	ExtraMerge merge;
+};
+
+static void *parse_and_merge(void *arg)
+{
+	auto *job = static_cast<OnSmallStack *>(arg);
+	job->parse = parse_extra(job->extra);
+	job->merge = merge_extra(job->extra, full());
+	return nullptr;
+}
+
+static void run_on_1mib_stack(OnSmallStack &job)
+{
+	pthread_attr_t attr;
+	cr_assert_eq(pthread_attr_init(&attr), 0);
+	cr_assert_eq(pthread_attr_setstacksize(&attr, 1024 * 1024), 0);
+	pthread_t thread;
+	cr_assert_eq(pthread_create(&thread, &attr, parse_and_merge, &job), 0);
+	cr_assert_eq(pthread_join(thread, nullptr), 0);
+	pthread_attr_destroy(&attr);
+}
+
+Test(telemetry, deep_nesting_is_refused_without_crashing)
+{
+	// 100000 levels is 200 KB: over the size limit too, which is checked
+	// first; 30000 levels (60 KB) is within it and reaches the depth check.
+	// Before the limits, 12000 levels overflowed a 1 MiB stack in dump().
+	for (int levels : {100000, 30000}) {
+		OnSmallStack job;
+		job.extra = "{\"site\":" + std::string(levels, '[') +
+			    std::string(levels, ']') + "}";
+		run_on_1mib_stack(job);
+		cr_assert(!job.parse.telemetry);
+		cr_assert(job.parse.error == TelemetryError::over_limit, "%d: %s",
+			  levels, job.parse.reason.c_str());
+		cr_assert(!job.merge.ok);
+		cr_assert(job.merge.extra.empty());
+	}
+	OnSmallStack job;
+	job.extra = "{\"site\":" + std::string(30000, '[') +
+		    std::string(30000, ']') + "}";
+	run_on_1mib_stack(job);
+	cr_assert_str_eq(job.parse.reason.c_str(),
+			 "Extra nests 30001 levels deep, over the limit of 32");
+	cr_assert_str_eq(job.merge.reason.c_str(),
+			 "Extra nests 30001 levels deep, over the limit of 32; "
+			 "leaving it alone");
+}
+
+Test(telemetry, depth_limit_is_exact_and_ignores_brackets_in_strings)
+{
+	// 32 levels: the outer object, "pi", and 30 arrays in an unknown field.
+	std::string ok_inner = "{\"v\":1,\"band\":\"cool\",\"ts\":1,\"x\":" +
+			       std::string(30, '[') + std::string(30, ']') + "}";
+	TelemetryParse p = parse_extra(with_pi(ok_inner));
+	cr_assert(p.telemetry.has_value(), "%s", p.reason.c_str());
+
+	std::string deep_inner = "{\"v\":1,\"band\":\"cool\",\"ts\":1,\"x\":" +
+				 std::string(31, '[') + std::string(31, ']') + "}";
+	expect_fail(with_pi(deep_inner), TelemetryError::over_limit,
+		    "Extra nests 33 levels deep, over the limit of 32");
+
+	// Brackets inside strings, also after escaped quotes, do not count.
+	std::string text = "{\"site\":\"" + std::string(100, '[') +
+			   "\\\"" + std::string(100, '{') + "\",\"pi\":" + kFull + "}";
+	TelemetryParse q = parse_extra(text);
+	cr_assert(q.telemetry.has_value(), "%s", q.reason.c_str());
+	ExtraMerge m = merge_extra(text, full());
+	cr_assert(m.ok, "%s", m.reason.c_str());
+}
+
+Test(telemetry, oversized_extra_is_refused)
+{
+	// Valid JSON, just too much of it.
+	std::string big = "{\"site\":\"" + std::string(kExtraMaxBytes, 'x') +
+			  "\",\"pi\":" + kFull + "}";
+	std::string want = "Extra is " + std::to_string(big.size()) +
+			   " bytes, over the limit of 65536";
+	expect_fail(big, TelemetryError::over_limit, want.c_str());
+	want += "; leaving it alone";
+	expect_refused(big, want.c_str());
+
+	// Exactly at the limit is read.
+	std::string head = "{\"pi\":" + std::string(kFull) + ",\"site\":\"";
+	std::string at = head + std::string(kExtraMaxBytes - head.size() - 2, 'x') +
+			 "\"}";
+	cr_assert_eq(at.size(), kExtraMaxBytes);
+	TelemetryParse p = parse_extra(at);
+	cr_assert(p.telemetry.has_value(), "%s", p.reason.c_str());
+}
+
+Test(telemetry, merge_refuses_a_result_over_the_size_limit)
+{
+	// Within the limit, but not with the record added: what merge writes
+	// must be readable by parse_extra.
+	std::string existing = "{\"site\":\"" +
+			       std::string(kExtraMaxBytes - 20, 'x') + "\"}";
+	ExtraMerge m = merge_extra(existing, full());
+	cr_assert(!m.ok);
+	cr_assert(m.extra.empty());
+	cr_assert(m.reason.rfind("Extra would be ", 0) == 0, "%s", m.reason.c_str());
+	cr_assert(contains_text(m.reason, "over the limit of 65536; leaving it alone"),
+		  "%s", m.reason.c_str());
+}
+
+Test(telemetry, number_beyond_a_double_is_over_limit)
+{
+	// Valid JSON that nlohmann cannot hold: it throws out_of_range, not
+	// parse_error.
+	expect_fail("{\"site\":1e999,\"pi\":" + std::string(kFull) + "}",
+		    TelemetryError::over_limit,
+		    "Extra holds a number out of range: number overflow parsing "
+		    "'1e999'");
+	expect_fail(with_pi("{\"v\":1,\"band\":\"cool\",\"ts\":1,\"t\":-1e999}"),
+		    TelemetryError::over_limit,
+		    "Extra holds a number out of range: number overflow parsing "
+		    "'-1e999'");
+}
+
+Test(telemetry, merge_refuses_a_number_beyond_a_double_and_keeps_extra)
+{
+	// The admin's key cannot be written back as it was, so merge leaves
+	// Extra alone (telemetry is not published until the admin fixes it)
+	// and says why; other keys are never dropped or rewritten.
+	expect_refused("{\"site\":1e999,\"rack\":2}",
+		       "Extra holds a number out of range (number overflow "
+		       "parsing '1e999'); leaving it alone");
+	// A large number a double can hold is kept.
+	ExtraMerge k = merge_extra("{\"site\":1e300}", full());
+	cr_assert(k.ok, "%s", k.reason.c_str());
+	cr_assert(k.extra.rfind("{\"site\":1e+300,\"pi\":", 0) == 0, "%s",
+		  k.extra.c_str());
+}
+
+Test(telemetry, temperature_out_of_the_sensor_range_is_a_bad_field)
+{
+	struct {
+		const char *t;
+		const char *reason;
+	} cases[] = {
+		{"150.1", "pi.t: 150.1 is out of range -40..150 C"},
+		{"-40.5", "pi.t: -40.5 is out of range -40..150 C"},
+		{"1e300", "pi.t: 1e+300 is out of range -40..150 C"},
+		{"100000", "pi.t: 100000 is out of range -40..150 C"},
+		{"-273", "pi.t: -273 is out of range -40..150 C"},
+	};
+	for (auto c : cases)
+		expect_fail(with_pi(std::string("{\"v\":1,\"band\":\"cool\",\"ts\":1,\"t\":") +
+				    c.t + "}"),
+			    TelemetryError::bad_field, c.reason);
+	// The ends of the range are in it.
+	for (const char *t : {"150", "150.0", "-40", "-40.0", "0"}) {
+		TelemetryParse p = parse_extra(with_pi(
+			std::string("{\"v\":1,\"band\":\"cool\",\"ts\":1,\"t\":") + t + "}"));
+		cr_assert(p.telemetry.has_value(), "%s: %s", t, p.reason.c_str());
+	}
 }
