@@ -3,7 +3,9 @@
 #include <cstring>
 #include <string>
 
+#include "common/cpuinfo.hpp"
 #include "common/revision.hpp"
+#include "common/text.hpp"
 #include "fuzz/check.hpp"
 
 using namespace slurmpi;
@@ -18,8 +20,8 @@ void check_code(std::uint32_t code)
 		   "style of %08x", code);
 	if (!r.valid)
 		FUZZ_CHECK(!r.error.empty(), "invalid %08x without an error", code);
-	std::string hex = revision_hex(code, 8);
-	FUZZ_CHECK(hex.size() == 8, "revision_hex: %s", hex.c_str());
+	std::string h = hex(code, 8);
+	FUZZ_CHECK(h.size() == 8, "hex: %s", h.c_str());
 	revision_type_name((code >> 4) & 0xffu);
 }
 
@@ -28,16 +30,16 @@ void check_code(std::uint32_t code)
 extern "C" int LLVMFuzzerTestOneInput(const unsigned char *data, std::size_t size)
 {
 	std::string_view cpuinfo = fuzz_text(data, size);
+	CpuInfo info = parse_cpuinfo(cpuinfo);
+	FUZZ_CHECK(info.revision == cpuinfo_field(cpuinfo, "Revision"),
+		   "parse_cpuinfo and cpuinfo_field disagree on Revision");
 	std::string why;
-	if (auto code = find_cpuinfo_revision(cpuinfo, &why)) {
+	if (auto code = parse_revision_code(info.revision, &why)) {
 		check_code(*code);
-		auto line = cpuinfo_field(cpuinfo, "Revision");
-		FUZZ_CHECK(line.has_value(), "a code without a Revision line");
+		FUZZ_CHECK(info.revision.has_value(), "a code without a Revision line");
 	} else {
 		FUZZ_CHECK(!why.empty(), "no code, no reason");
 	}
-	cpuinfo_field(cpuinfo, "Model");
-	cpuinfo_field(cpuinfo, "Serial");
 
 	// The input's first bytes as a code, so every bit pattern is tried.
 	std::uint32_t raw = 0;

@@ -20,6 +20,11 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 
+# One emulated cluster per machine (one bridge, fixed node names): a second
+# run waits for the first instead of tearing its cluster down.
+exec 9>/run/slurm-pi-cluster.lock
+flock 9
+
 file_timeout=${SLURM_PI_SUITE_FILE_TIMEOUT:-600}
 [[ "$file_timeout" =~ ^[1-9][0-9]*$ ]] ||
 	{ echo "Bail out! SLURM_PI_SUITE_FILE_TIMEOUT='$file_timeout' is not a number of seconds"; exit 1; }
