@@ -3,7 +3,9 @@
 # an admin's Extra kept, drain and resume on critical, slurmd with and
 # without -D, sensor garbage. The cluster's slurm-pi.conf polls every 1 s.
 . "$(dirname "$0")/lib/suite.sh"
-plan $((24 + $(cluster_nodes | wc -l)))
+. "$CLUSTER_DIR/lib/sensors.sh"
+. "$CLUSTER_DIR/lib/config.sh"
+plan $((26 + $(cluster_nodes | wc -l)))
 
 extra() { scontrol show node "$1" 2>/dev/null | sed -n 's/^ *Extra=//p'; }
 pi_field()
@@ -54,7 +56,7 @@ check "once the admin clears it, the record is back" wait_for 3 band_is pi2 warm
 # Drain on critical, on pi4 only: its slurmd restarts with the setting.
 conf="$ETC/slurm-pi.conf"
 cp "$conf" "$STATE/slurm-pi.conf.saved"
-slurm_pi_conf_write "$conf" DrainOnCritical=yes
+slurm_pi_conf_write "$conf" DrainOnCritical=yes || fail "cannot write $conf"
 "$CLUSTER" stop pi4
 before=$(pi_field pi4 ts)
 "$CLUSTER" start pi4
@@ -108,5 +110,4 @@ is "and gives one log line, not one per poll" "$(($(log_count pi2 'sensor proble
 like "which names the file and the value" "$(slurmd_log pi2)" "thermal_zone[0-9]+/temp: not a number: 'abc'"
 printf '45000\n' >"$zone/temp"
 check "a good value brings pi2 back to cool" wait_for 3 band_is pi2 cool
-like "and the log says the sensors read cleanly again" "$(slurmd_log pi2)" 'task/pi: sensors read cleanly again'
 done_testing

@@ -77,26 +77,50 @@ node_namespaces()
 		die "cannot set up the mounts of $node"
 }
 
+# The pid of the node's slurmd daemon (not its slurmstepd children, not the
+# nsenter that started it), found in the node's mount namespace.
+node_slurmd_pid()
+{
+	local p
+	for p in $(node_pids "$1"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = slurmd ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
 # node_start_slurmd NODE [--daemon]: as Debian's unit does (-D, in the
 # foreground), or with --daemon as an admin starting it by hand (slurmd
-# forks into the background and writes its SlurmdPidFile).
+# forks into the background). Records the daemon's own pid in
+# slurmd.pid.run once it is up.
 node_start_slurmd()
 {
 	local node=$1 mode=${2:-} dir pid
 	dir=$(node_dir "$node")
+	rm -f "$dir/slurmd.pid.run" "$dir/slurmd.pid"
 	if [ "$mode" = --daemon ]; then
-		rm -f "$dir/slurmd.pid"
 		in_node "$node" slurmd -N "$node" -f "$SLURM_CONF" \
 			>"$dir/slurmd.out" 2>&1 </dev/null ||
 			{ warn "slurmd on $node did not start; see $dir/slurmd.out"; return 1; }
-		wait_for 10 test -s "$dir/slurmd.pid" ||
-			{ warn "slurmd on $node wrote no pid file"; return 1; }
-		cp "$dir/slurmd.pid" "$dir/slurmd.pid.run"
-		return 0
+	else
+		in_node "$node" setsid slurmd -D -N "$node" -f "$SLURM_CONF" \
+			>"$dir/slurmd.out" 2>&1 </dev/null &
 	fi
-	in_node "$node" setsid slurmd -D -N "$node" -f "$SLURM_CONF" \
-		>"$dir/slurmd.out" 2>&1 </dev/null &
-	echo $! >"$dir/slurmd.pid.run"
+	# slurmd writes its SlurmdPidFile once it is up (after daemonizing).
+	wait_for 10 slurmd_pidfile_alive "$dir/slurmd.pid" ||
+		{ warn "slurmd on $node is not running; see $dir/slurmd.out and slurmd.log"; return 1; }
+	cp "$dir/slurmd.pid" "$dir/slurmd.pid.run"
+}
+
+slurmd_pidfile_alive() { local p; p=$(cat "$1" 2>/dev/null) && pid_alive "$p"; }
+
+# Stop the node's slurmd (TERM, then KILL after 5 s); its namespaces, fake
+# sensors and running job steps stay.
+node_stop_slurmd()
+{
+	local node=$1 pid
+	pid=$(node_slurmd_pid "$node") || { rm -f "$(node_dir "$node")/slurmd.pid.run"; return 0; }
+	echo "$pid" >"$(node_dir "$node")/slurmd.pid.run"
+	stop_pidfile "$(node_dir "$node")/slurmd.pid.run"
 }
 
 # Every process that lives in this node's mount namespace (slurmd,
@@ -116,7 +140,7 @@ node_stop()
 {
 	local node=$1 dir pids
 	dir=$(node_dir "$node")
-	stop_pidfile "$dir/slurmd.pid.run"
+	node_stop_slurmd "$node"
 	pids=$(node_pids "$node")
 	if [ -n "$pids" ]; then
 		kill -TERM $pids 2>/dev/null
