@@ -46,21 +46,22 @@ struct KeySpec {
 
 const KeySpec kKeys[] = {
 	{"PollInterval", IntKey{&Config::poll_interval, 1, 3600, "seconds"},
-	 "Seconds between two sensor samples taken by task/pi in slurmd.\n"
-	 "NOT IN EFFECT YET: task/pi does not sample in slurmd yet."},
+	 "Seconds between two sensor samples taken by task/pi's sampler thread\n"
+	 "in slurmd."},
 	{"PublishInterval",
 	 IntKey{&Config::publish_interval, 1, 86400, "seconds"},
-	 "Seconds between telemetry updates of the node's Extra field while its\n"
-	 "thermal band stays the same (a change is published at once). A\n"
-	 "heartbeat, so the controller can tell a quiet node from a dead one.\n"
-	 "At least PollInterval.\n"
-	 "NOT IN EFFECT YET: nothing publishes telemetry into Extra yet."},
+	 "Seconds between telemetry updates of the node's Extra field while\n"
+	 "nothing changes. task/pi publishes at once when the band changes or a\n"
+	 "throttle flag that is \"now\" changes, and when slurmd starts; this\n"
+	 "heartbeat lets the controller tell a quiet node from a dead one.\n"
+	 "At least PollInterval."},
 	{"StaleAfter", IntKey{&Config::stale_after, 1, 86400, "seconds"},
 	 "Seconds after which a node's telemetry is stale: its band is then\n"
 	 "\"unknown\" and it is scheduled as if slurm-pi were not there (fail\n"
 	 "open). Must exceed PublishInterval, or healthy nodes would go stale\n"
 	 "between heartbeats.\n"
-	 "NOT IN EFFECT YET: no scheduler reads telemetry yet."},
+	 "NOT IN EFFECT YET for placement: the select plugin does not read\n"
+	 "telemetry yet."},
 	{"WarmTemp", NumKey{&Config::warm_temp, 0, 100, "C"},
 	 "Degrees C from which a node is \"warm\": busy, still at full speed on\n"
 	 "most models (60 C is the default soft limit of a Pi 3B+/3A+, where its\n"
@@ -82,9 +83,11 @@ const KeySpec kKeys[] = {
 	 "the band, so a node hovering at a threshold does not flap. Must be\n"
 	 "smaller than the gaps between WarmTemp, HotTemp and CriticalTemp."},
 	{"DrainOnCritical", BoolKey{&Config::drain_on_critical},
-	 "Drain a node while it is critical. slurm-pi resumes only the nodes it\n"
-	 "drained itself (reason starting \"slurm-pi:\"), never an admin's drain.\n"
-	 "NOT IN EFFECT YET: nothing drains or resumes nodes yet."},
+	 "Drain a node once it has been critical for DrainGrace seconds (task/pi\n"
+	 "in slurmd). slurm-pi resumes only the nodes it drained itself (reason\n"
+	 "starting \"slurm-pi:\", after ResumeAfter), never an admin's drain, nor\n"
+	 "a node whose reason an admin changed. An admin who resumes a node that\n"
+	 "is still critical is not overruled until its next critical spell."},
 	{"DrainGrace", IntKey{&Config::drain_grace, 0, 3600, "seconds"},
 	 "Seconds a node must stay critical before DrainOnCritical drains it,\n"
 	 "so a brief spike does not take a node out. The drain reason says\n"
@@ -468,7 +471,11 @@ std::string default_config_text()
 		"# Lives beside slurm.conf (e.g. /etc/slurm/slurm-pi.conf).\n"
 		"# One Key=Value per line; keys are case-insensitive; '#' starts a\n"
 		"# comment. A missing file or key means the default, and every value\n"
-		"# below is the default.\n";
+		"# below is the default.\n"
+		"#\n"
+		"# task/pi reads this file when slurmd starts: restart slurmd after a\n"
+		"# change. A file with errors is not half-used: task/pi logs each\n"
+		"# error and runs on the defaults (DrainOnCritical=no).\n";
 	const Config defaults;
 	for (const KeySpec &k : kKeys) {
 		out += "\n";
