@@ -3,7 +3,9 @@
 # every slurm-pi plugin loaded into stock Slurm daemons, and runs the seed
 # document's jobs on it as user "pi": job.sh and the Open MPI mpi_job.sh
 # (mpi_hello.c compiled with mpicc). Prints their output, sinfo and squeue,
-# and leaves the cluster up to play with. Run as root.
+# then heats one Pi and browns out another to show task/pi's telemetry in
+# the nodes' Extra and a drain with its reason, and leaves the cluster up
+# to play with. Run as root.
 set -uo pipefail
 top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
@@ -36,16 +38,16 @@ if [ "$(id -u)" != 0 ]; then
 	exit 2
 fi
 
-step 1/5 "Installing what is missing from Debian's packages"
+step 1/6 "Installing what is missing from Debian's packages"
 packaging/install-deps.sh || failed "could not install the packages"
 
-step 2/5 "Building slurm-pi (select/pi_cons_tres, task/pi, spank_pi_thermal)"
+step 2/6 "Building slurm-pi (select/pi_cons_tres, task/pi, spank_pi_thermal)"
 packaging/build.sh || failed "the build failed"
 
-step 3/5 "Bringing up the emulated Pi cluster"
-tests/cluster/cluster up || failed "the cluster did not come up"
+step 3/6 "Bringing up the emulated Pi cluster"
+tests/cluster/cluster up -c DrainOnCritical=yes || failed "the cluster did not come up"
 
-step 4/5 "Submitting the seed's jobs as user $JOB_USER from $DEMO_DIR"
+step 4/6 "Submitting the seed's jobs as user $JOB_USER from $DEMO_DIR"
 stage_seed_jobs || failed "mpicc could not build mpi_hello.c"
 echo "    mpicc -o mpi_hello mpi_hello.c: ok" >&2
 job1=$(submit "$DEMO_DIR" job.sh) || failed "sbatch job.sh failed"
@@ -55,7 +57,7 @@ echo "    sbatch mpi_job.sh  -> job $job2" >&2
 echo >&2
 squeue
 
-step 5/5 "Waiting for both jobs"
+step 5/6 "Waiting for both jobs"
 for id in "$job1" "$job2"; do
 	state=$(wait_job "$id" 120)
 	echo "    job $id: $state on $(job_node "$id")" >&2
@@ -74,6 +76,33 @@ sinfo
 echo
 echo "== squeue =="
 squeue
+
+step 6/6 "Thermal telemetry: pi3 heats up to 84 C, pi4's power supply browns out"
+echo "    DrainOnCritical=yes here: a node critical for DrainGrace (2 s) is drained" >&2
+band_of() { scontrol show node "$1" | sed -n 's/.*"band":"\([a-z]*\)".*/\1/p'; }
+tests/cluster/cluster set pi3 temp=84 >/dev/null
+tests/cluster/cluster set pi4 undervoltage=1 >/dev/null
+wait_for 10 sh -c '[ "$(sinfo -h -n pi3,pi4 -o %T)" = drained ]' ||
+	failed "pi3 and pi4 were not drained"
+[ "$(band_of pi3)" = critical ] || failed "pi3's Extra does not say critical"
+echo
+echo "== each node's Extra, published by task/pi =="
+for node in $(cluster_nodes); do
+	printf '%s  %s\n' "$node" "$(scontrol show node "$node" | sed -n 's/^ *Extra=//p')"
+done
+echo
+echo "== sinfo -R (DrainOnCritical=yes: drained after DrainGrace, 2 s here) =="
+sinfo -R -o '%42E %9u %19H %N'
+tests/cluster/cluster set pi3 temp=45 >/dev/null
+tests/cluster/cluster set pi4 undervoltage=0 >/dev/null
+echo
+echo "    pi3 cooled and pi4's supply recovered; slurm-pi resumes both by itself after" >&2
+echo "    ResumeAfter (4 s here). An admin's own drain would be left alone." >&2
+wait_for 15 sh -c '[ "$(sinfo -h -n pi3,pi4 -o %T)" = idle ]' ||
+	failed "pi3 and pi4 were not resumed"
+echo
+echo "== sinfo =="
+sinfo
 cat <<MSG
 
 The cluster is still up. To use it from this shell:
@@ -81,5 +110,6 @@ The cluster is still up. To use it from this shell:
     cd $DEMO_DIR && runuser -u $JOB_USER -- srun --mpi=pmix -N2 -n4 ./mpi_hello
     $top/tests/cluster/cluster status           # nodes, models, fake sensors
     $top/tests/cluster/cluster set pi2 temp=84  # heat up a node
+    scontrol show node pi2 | grep Extra         # its telemetry, within 2 s
     $top/tests/cluster/cluster down             # stop it and clean up
 MSG

@@ -2,7 +2,7 @@
 
 config_write()
 {
-	local count=$1 last_addr
+	local count=$1 last_addr; shift
 	last_addr=$((10 + count))
 	mkdir -p "$ETC"
 	sed -e "s|@CTLD_HOST@|$(hostname -s)|g" \
@@ -20,7 +20,7 @@ config_write()
 	cp "$CLUSTER_DIR/etc/openmpi-mca-params.conf" "$ETC/openmpi-mca-params.conf"
 	# slurm-pi.conf sits beside slurm.conf, where the plugins look for it:
 	# the shipped example, sped up so that tests see changes in seconds.
-	slurm_pi_conf_write "$ETC/slurm-pi.conf"
+	slurm_pi_conf_write "$ETC/slurm-pi.conf" "$@" || return 1
 	{
 		echo "127.0.0.1 localhost"
 		echo "$CTLD_ADDR $(hostname -s) controller"
