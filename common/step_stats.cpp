@@ -1,11 +1,17 @@
 #include "common/step_stats.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
 
+#include "common/fs.hpp"
 #include "common/throttle.hpp"
 
 namespace slurmpi {
@@ -116,6 +122,86 @@ std::string step_stats_json(const StepStats &s, std::uint32_t job_id,
 	// Node and step names come from Slurm; replace bad UTF-8 rather than
 	// throw.
 	return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string step_name(std::uint32_t step_id, std::uint32_t het_comp)
+{
+	std::string s;
+	switch (step_id) {
+	case 0xfffffffbu: s = "batch"; break;
+	case 0xfffffffcu: s = "extern"; break;
+	case 0xfffffffau: s = "interactive"; break;
+	case 0xfffffffdu: s = "pending"; break;
+	default: s = std::to_string(step_id);
+	}
+	if (het_comp != 0xfffffffeu)
+		s += "+" + std::to_string(het_comp);
+	return s;
+}
+
+namespace {
+
+// Ours to write into: owned by this user, not writable by anyone else.
+std::string check_owned(int fd, bool want_dir)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return errno_string(errno);
+	if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		return want_dir ? "not a directory" : "not a regular file";
+	if (st.st_uid != geteuid())
+		return "owned by uid " + std::to_string(st.st_uid) + ", not " +
+		       std::to_string(geteuid());
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return "writable by group or others";
+	return {};
+}
+
+std::string open_error(int err)
+{
+	return err == ELOOP ? "is a symbolic link; not followed" : errno_string(err);
+}
+
+} // namespace
+
+std::string append_job_record(const std::string &dir, std::uint32_t job_id,
+			      const std::string &line)
+{
+	std::string sub = dir + "/slurm-pi";
+	if (mkdir(sub.c_str(), 0755) != 0 && errno != EEXIST)
+		return sub + ": " + errno_string(errno);
+	int dfd = open(sub.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		int e = errno;
+		struct stat st;
+		// O_DIRECTORY | O_NOFOLLOW on a symlink fails with ENOTDIR.
+		if (e == ENOTDIR && lstat(sub.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+			e = ELOOP;
+		return sub + ": " + open_error(e);
+	}
+	if (std::string why = check_owned(dfd, true); !why.empty()) {
+		close(dfd);
+		return sub + ": " + why;
+	}
+	std::string name = "job_" + std::to_string(job_id) + ".json";
+	std::string path = sub + "/" + name;
+	int fd = openat(dfd, name.c_str(),
+			O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int e = errno;
+	close(dfd);
+	if (fd < 0)
+		return path + ": " + open_error(e);
+	std::string why = check_owned(fd, false);
+	std::string text = line + "\n";
+	if (why.empty()) {
+		ssize_t n = write(fd, text.data(), text.size());
+		if (n < 0)
+			why = errno_string(errno);
+		else if (static_cast<std::size_t>(n) != text.size())
+			why = "short write";
+	}
+	close(fd);
+	return why.empty() ? why : path + ": " + why;
 }
 
 } // namespace slurmpi

@@ -58,4 +58,19 @@ std::string step_stats_text(const StepStats &s);
 std::string step_stats_json(const StepStats &s, std::uint32_t job_id,
 			    const std::string &step, const std::string &node);
 
+// The step name in records and logs: the step number, or "batch",
+// "extern", "interactive", "pending" for Slurm's special step ids, with
+// "+<component>" for a heterogeneous step component (`het_comp` is
+// 0xfffffffe, Slurm's NO_VAL, for none).
+std::string step_name(std::uint32_t step_id, std::uint32_t het_comp);
+
+// Append `line` and a newline to <dir>/slurm-pi/job_<job_id>.json (dir:
+// SlurmdSpoolDir). Creates slurm-pi/ (0755) and the file (0644) as the
+// calling user (root in slurmstepd); never follows a symlink, and refuses a
+// directory or file owned by someone else or writable by group or others.
+// One write(2) with O_APPEND, so lines of steps ending at once do not mix.
+// Returns "" or what failed, naming the path.
+std::string append_job_record(const std::string &dir, std::uint32_t job_id,
+			      const std::string &line);
+
 } // namespace slurmpi

@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <string>
 #include <vector>
 
@@ -133,4 +136,47 @@ Test(step_stats, json_line_has_every_field)
 	cr_assert(empty["throttled_pct"].is_null());
 	cr_assert(empty["undervoltage"].is_null());
 	cr_assert_eq(empty["samples"].get<int>(), 0);
+}
+
+Test(step_stats, step_names)
+{
+	assert_sv_eq(step_name(0, 0xfffffffeu), "0");
+	assert_sv_eq(step_name(0xfffffffbu, 0xfffffffeu), "batch");
+	assert_sv_eq(step_name(0xfffffffcu, 0xfffffffeu), "extern");
+	assert_sv_eq(step_name(3, 1), "3+1");
+}
+
+Test(step_stats, job_record_is_appended_one_line_per_step_0644)
+{
+	ScratchDir d("slurmpi-test-step-stats");
+	cr_assert(append_job_record(d.str(), 42, "{\"a\":1}").empty());
+	cr_assert(append_job_record(d.str(), 42, "{\"a\":2}").empty());
+	std::string path = d.str() + "/slurm-pi/job_42.json";
+	assert_sv_eq(slurp(path), "{\"a\":1}\n{\"a\":2}\n");
+	struct stat st;
+	cr_assert_eq(stat(path.c_str(), &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0644u);
+	cr_assert_eq(stat((d.str() + "/slurm-pi").c_str(), &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0755u);
+}
+
+Test(step_stats, job_record_never_follows_a_symlink)
+{
+	ScratchDir d("slurmpi-test-step-stats");
+	std::string target = d.str() + "/target";
+	{
+		std::ofstream(target) << "keep";
+	}
+	cr_assert_eq(mkdir((d.str() + "/slurm-pi").c_str(), 0755), 0);
+	cr_assert_eq(symlink(target.c_str(), (d.str() + "/slurm-pi/job_7.json").c_str()), 0);
+	std::string err = append_job_record(d.str(), 7, "{}");
+	cr_assert(contains(err, "job_7.json: is a symbolic link; not followed"), "%s",
+		  err.c_str());
+	assert_sv_eq(slurp(target), "keep");
+
+	ScratchDir d2("slurmpi-test-step-stats");
+	cr_assert_eq(symlink(d.str().c_str(), (d2.str() + "/slurm-pi").c_str()), 0);
+	err = append_job_record(d2.str(), 8, "{}");
+	cr_assert(contains(err, "/slurm-pi: is a symbolic link; not followed"), "%s",
+		  err.c_str());
 }
