@@ -62,6 +62,13 @@ const KeySpec kKeys[] = {
 	 "between heartbeats.\n"
 	 "NOT IN EFFECT YET for placement: the select plugin does not read\n"
 	 "telemetry yet."},
+	{"RingHours", IntKey{&Config::ring_hours, 1, 48, "hours"},
+	 "Hours of samples task/pi keeps on each node in a small memory-mapped\n"
+	 "ring, <SlurmdSpoolDir>/slurm-pi.ring, from which slurmstepd computes\n"
+	 "each step's thermal accounting (max/mean temperature, time throttled,\n"
+	 "under-voltage, minimum clock). One 40-byte slot per PollInterval,\n"
+	 "at most 17280 slots: 4 h at 10 s is 1440 slots, 57664 bytes. A step\n"
+	 "that runs longer is accounted for its last RingHours."},
 	{"WarmTemp", NumKey{&Config::warm_temp, 0, 100, "C"},
 	 "Degrees C from which a node is \"warm\": busy, still at full speed on\n"
 	 "most models (60 C is the default soft limit of a Pi 3B+/3A+, where its\n"

@@ -25,6 +25,7 @@ struct Config {
 	int poll_interval = 10;     // PollInterval, seconds
 	int publish_interval = 120; // PublishInterval, seconds
 	int stale_after = 300;      // StaleAfter, seconds
+	int ring_hours = 4;         // RingHours, hours
 	double warm_temp = 60;      // WarmTemp, C
 	double hot_temp = 70;       // HotTemp, C
 	double critical_temp = 80;  // CriticalTemp, C

@@ -36,6 +36,7 @@ extern slurmd_conf_t *conf __attribute__((weak));
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
@@ -46,6 +47,7 @@ extern slurmd_conf_t *conf __attribute__((weak));
 
 #include "common/config.hpp"
 #include "common/drain.hpp"
+#include "common/ring.hpp"
 #include "common/board_detect.hpp"
 #include "common/sensors.hpp"
 #include "common/telemetry.hpp"
@@ -111,6 +113,17 @@ std::string slurmd_node_name()
 	return name;
 }
 
+// <SlurmdSpoolDir>/slurm-pi.ring, with %n/%h already expanded by slurmd.
+std::string ring_path()
+{
+	std::string dir;
+	slurm_mutex_lock(&conf->config_mutex);
+	if (conf->spooldir)
+		dir = conf->spooldir;
+	slurm_mutex_unlock(&conf->config_mutex);
+	return dir.empty() ? dir : dir + "/" + kRingFileName;
+}
+
 Config load_site_config()
 {
 	char *path = get_extra_conf_path(const_cast<char *>("slurm-pi.conf"));
@@ -136,7 +149,8 @@ public:
 	Agent(std::string node, const Config &cfg, Mailbox *mailbox)
 		: node_(std::move(node)), cfg_(cfg), sampler_("", mailbox),
 		  pipe_(cfg.thermal_limits(), g_facts, cfg.publish_interval),
-		  drain_(cfg.drain_rules())
+		  drain_(cfg.drain_rules()),
+		  ring_(ring_path(), ring_slots(cfg.ring_hours, cfg.poll_interval))
 	{
 	}
 
@@ -153,6 +167,7 @@ public:
 			     std::string(band_name(s.band)).c_str(),
 			     std::string(band_cause_name(s.cause)).c_str(),
 			     temp_text(r).c_str());
+		record(r, s.band, t);
 		std::optional<NodeView> node;
 		if (s.publish != PublishReason::none)
 			publish(s, t, node);
@@ -163,6 +178,40 @@ public:
 	}
 
 private:
+	// One slot of the node's sample ring, for per-step accounting in
+	// slurmstepd. A failure here never stops the sampler.
+	void record(const Reading &r, Band band, time_t t)
+	{
+		if (ring_.path().empty())
+			return;
+		RingSample rs;
+		rs.time = t;
+		if (r.temp_c && std::isfinite(*r.temp_c))
+			rs.temp_mc = static_cast<std::int32_t>(std::lround(*r.temp_c * 1000));
+		if (r.throttled) {
+			rs.throttled = *r.throttled;
+			rs.throttled_known = r.throttled_known;
+		}
+		rs.cur_mhz = r.cur_mhz.value_or(0);
+		rs.band = static_cast<std::uint8_t>(band);
+		RingWriter::Result res = ring_.append(rs);
+		if (!res.ok) {
+			if (ring_log_.should_log({res.error}, t))
+				error(PI_TASK ": sample ring: %s (no per-step thermal accounting until it works)",
+				      res.error.c_str());
+			return;
+		}
+		if (ring_log_.should_log({}, t) && res.recreated.empty())
+			info(PI_TASK ": sample ring %s written again", ring_.path().c_str());
+		if (res.recreated == "created")
+			info(PI_TASK ": sample ring %s created: %u slots (%d h at %ds), %zu bytes",
+			     ring_.path().c_str(), ring_.slots(), cfg_.ring_hours,
+			     cfg_.poll_interval, ring_file_size(ring_.slots()));
+		else if (!res.recreated.empty())
+			error(PI_TASK ": sample ring %s %s", ring_.path().c_str(),
+			      res.recreated.c_str());
+	}
+
 	static std::string temp_text(const Reading &r)
 	{
 		if (!r.temp_c)
@@ -276,7 +325,8 @@ private:
 	Sampler sampler_;
 	NodePipeline pipe_;
 	DrainTracker drain_;
-	ProblemLog sensor_log_, ctld_log_, extra_log_;
+	RingWriter ring_;
+	ProblemLog sensor_log_, ctld_log_, extra_log_, ring_log_;
 };
 
 void run(Control &c)

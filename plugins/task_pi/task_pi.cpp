@@ -4,8 +4,11 @@
 // In slurmd: identifies the Pi at load (logged so an admin sees what each
 // node is) and runs the telemetry sampler (agent.cpp): sensors every
 // PollInterval, the record in the node's Extra, drain and resume on
-// critical. In every step: gives each task SLURM_PI_MODEL, so a job can
-// tell which Pi it runs on.
+// critical; and keeps the node's sample ring (common/ring.hpp). In every
+// step: gives each task SLURM_PI_MODEL, so a job can tell which Pi it runs
+// on, and at step end (slurmstepd, as root) logs the step's thermal
+// accounting from the ring and appends it to the per-job record
+// <SlurmdSpoolDir>/slurm-pi/job_<jobid>.json (format: common/step_stats.hpp).
 
 extern "C" {
 #include "config.h"
@@ -14,13 +17,22 @@ extern "C" {
 #include "src/common/env.h"
 #include "src/common/log.h"
 #include "src/common/run_in_daemon.h"
+#include "src/slurmd/slurmd/slurmd.h"
 #include "src/slurmd/slurmstepd/slurmstepd_job.h"
+
+// The configuration of slurmd, or of slurmstepd (which gets slurmd's, with
+// SlurmdSpoolDir's %n/%h expanded). Weak: see agent.cpp.
+extern slurmd_conf_t *conf __attribute__((weak));
 }
+
+#include <ctime>
 
 #include <exception>
 #include <string>
 
 #include "common/board_detect.hpp"
+#include "common/ring.hpp"
+#include "common/step_stats.hpp"
 #include "plugins/task_pi/agent.hpp"
 
 #define PI_TASK "task/pi"
@@ -62,6 +74,59 @@ void identify()
 	} else {
 		debug(PI_TASK ": loaded on a %s", slurmpi::describe_board(id).c_str());
 	}
+}
+
+// When this slurmstepd's step started (task_p_pre_setuid, before any task
+// runs); 0 if that hook never ran.
+time_t g_step_start = 0;
+
+// Per-step thermal accounting, in slurmstepd at step end.
+void account_step(stepd_step_rec_t *job)
+{
+	std::string id = std::to_string(job->step_id.job_id) + "." +
+			 slurmpi::step_name(job->step_id.step_id,
+					    job->step_id.step_het_comp);
+	std::string node = job->node_name ? job->node_name : "";
+	std::string spool;
+	if (&conf && conf) {
+		if (conf->spooldir)
+			spool = conf->spooldir;
+		if (node.empty() && conf->node_name)
+			node = conf->node_name;
+	}
+	if (spool.empty()) {
+		error(PI_TASK ": StepId=%s: no SlurmdSpoolDir known; no thermal accounting",
+		      id.c_str());
+		return;
+	}
+	if (!g_step_start) {
+		verbose(PI_TASK ": StepId=%s on %s: start time not recorded; no thermal accounting",
+			id.c_str(), node.c_str());
+		return;
+	}
+	time_t end = std::time(nullptr);
+	std::string path = spool + "/" + slurmpi::kRingFileName;
+	slurmpi::RingRead rd = slurmpi::read_ring(path, g_step_start, end);
+	if (!rd.ok) {
+		error(PI_TASK ": StepId=%s on %s: no thermal accounting: %s",
+		      id.c_str(), node.c_str(), rd.error.c_str());
+		return;
+	}
+	if (rd.torn)
+		debug(PI_TASK ": StepId=%s: %u ring slots were being written; skipped",
+		      id.c_str(), rd.torn);
+	slurmpi::StepStats st = slurmpi::step_stats(rd.samples, g_step_start, end);
+	info(PI_TASK ": StepId=%s on %s: %s", id.c_str(), node.c_str(),
+	     slurmpi::step_stats_text(st).c_str());
+	std::string why = slurmpi::append_job_record(
+		spool, job->step_id.job_id,
+		slurmpi::step_stats_json(st, job->step_id.job_id,
+					 slurmpi::step_name(job->step_id.step_id,
+							    job->step_id.step_het_comp),
+					 node));
+	if (!why.empty())
+		error(PI_TASK ": StepId=%s: per-job record not written: %s",
+		      id.c_str(), why.c_str());
 }
 
 } // namespace
@@ -111,8 +176,11 @@ extern "C" int task_p_slurmd_resume_job(uint32_t)
 	return SLURM_SUCCESS;
 }
 
+// slurmstepd, as root, before the step's tasks start (batch and srun steps
+// in _fork_all_tasks, the extern step in _spawn_job_container).
 extern "C" int task_p_pre_setuid(stepd_step_rec_t *)
 {
+	g_step_start = std::time(nullptr);
 	return SLURM_SUCCESS;
 }
 
@@ -145,8 +213,19 @@ extern "C" int task_p_post_term(stepd_step_rec_t *, stepd_step_task_info_t *)
 	return SLURM_SUCCESS;
 }
 
-extern "C" int task_p_post_step(stepd_step_rec_t *)
+// slurmstepd, as root, once the step's tasks are gone (job_manager() for
+// batch and srun steps, _spawn_job_container() for the extern step).
+// Accounting fails open: it never fails the step.
+extern "C" int task_p_post_step(stepd_step_rec_t *job)
 {
+	try {
+		if (job && running_in_slurmstepd())
+			account_step(job);
+	} catch (const std::exception &e) {
+		error(PI_TASK ": thermal accounting failed: %s", e.what());
+	} catch (...) {
+		error(PI_TASK ": thermal accounting failed");
+	}
 	return SLURM_SUCCESS;
 }
 

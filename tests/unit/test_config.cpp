@@ -60,6 +60,7 @@ Test(config, default_text_documents_every_key)
 	std::string text = default_config_text();
 	for (const char *line :
 	     {"\nPollInterval=10\n", "\nPublishInterval=120\n", "\nStaleAfter=300\n",
+	      "\nRingHours=4\n",
 	      "\nWarmTemp=60\n", "\nHotTemp=70\n", "\nCriticalTemp=80\n",
 	      "\nHysteresis=3\n", "\nDrainOnCritical=no\n",
 	      "\nDefaultThermalPolicy=balanced\n", "\nMemoryReserveMB=256\n"}) {
@@ -81,6 +82,17 @@ Test(config, shipped_example_parses_and_is_the_default_text)
 	// changes (see default_config_text()).
 	std::string shipped = slurp(path), generated = default_config_text();
 	cr_assert_str_eq(shipped.c_str(), generated.c_str());
+}
+
+Test(config, ring_hours_parses_and_is_bounded)
+{
+	ConfigResult r = parse("RingHours=12");
+	cr_assert(r.ok());
+	cr_assert_eq(r.config.ring_hours, 12);
+	expect_error("RingHours=0",
+		     "slurm-pi.conf:1: RingHours: '0' is out of range 1..48 hours");
+	expect_error("RingHours=49",
+		     "slurm-pi.conf:1: RingHours: '49' is out of range 1..48 hours");
 }
 
 Test(config, default_thermal_limits_match_the_default_config)

@@ -1,0 +1,76 @@
+// Per-step thermal accounting: what the node's sample ring says about the
+// time a job step ran on this node. Pure: task/pi in slurmstepd reads the
+// ring at step end and logs and records what this computes.
+//
+// The per-job record, <SlurmdSpoolDir>/slurm-pi/job_<jobid>.json, holds one
+// JSON object per step and node, one a line (JSON lines), appended at step
+// end, e.g.
+//   {"v":1,"job":42,"step":"0","node":"pi3","start":1795938000,
+//    "end":1795938020,"samples":20,"max_c":84.0,"mean_c":61.2,
+//    "throttled_pct":35,"throttled_samples":7,"throttle_known_samples":20,
+//    "undervoltage":true,"min_mhz":600}
+// `step` is the step number, or "batch", "extern", "interactive". Values
+// that no sample could tell are null: max_c/mean_c without a temperature,
+// throttled_pct when no sample knew the throttled-now bit, undervoltage when
+// none knew an under-voltage bit, min_mhz without a clock.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ring.hpp"
+
+namespace slurmpi {
+
+struct StepStats {
+	std::int64_t start = 0, end = 0;
+	int samples = 0;          // samples with start <= time <= end
+	int temp_samples = 0;     // of those, with a temperature
+	std::optional<double> max_c, mean_c;
+	// Samples whose source knows the throttled-now bit (bit 2), and of
+	// those, the ones with it set. A bit the source cannot tell never
+	// counts as throttled.
+	int throttle_known_samples = 0;
+	int throttled_samples = 0;
+	// Under-voltage now or has-occurred, in a sample that knows it;
+	// nullopt when no sample knew either bit.
+	std::optional<bool> undervoltage;
+	std::optional<int> min_mhz;
+
+	// Rounded percentage of throttle_known_samples; nullopt if none.
+	std::optional<int> throttled_pct() const;
+};
+
+// The statistics of `samples` (any order) taken in [start, end].
+StepStats step_stats(const std::vector<RingSample> &samples, std::int64_t start,
+		     std::int64_t end);
+
+// The log line's text after "StepId=<id> on <node>: ", e.g.
+// "max 84.0C mean 61.2C, throttled 35% of 20 samples, under-voltage seen,
+// min 600 MHz". Unknown parts say so ("temperature unknown", "throttling
+// unknown", "under-voltage unknown", "clock unknown"); no samples at all
+// gives "no samples in the ring for the step's lifetime".
+std::string step_stats_text(const StepStats &s);
+
+// One JSON line (no trailing newline) for the per-job record.
+std::string step_stats_json(const StepStats &s, std::uint32_t job_id,
+			    const std::string &step, const std::string &node);
+
+// The step name in records and logs: the step number, or "batch",
+// "extern", "interactive", "pending" for Slurm's special step ids, with
+// "+<component>" for a heterogeneous step component (`het_comp` is
+// 0xfffffffe, Slurm's NO_VAL, for none).
+std::string step_name(std::uint32_t step_id, std::uint32_t het_comp);
+
+// Append `line` and a newline to <dir>/slurm-pi/job_<job_id>.json (dir:
+// SlurmdSpoolDir). Creates slurm-pi/ (0755) and the file (0644) as the
+// calling user (root in slurmstepd); never follows a symlink, and refuses a
+// directory or file owned by someone else or writable by group or others.
+// One write(2) with O_APPEND, so lines of steps ending at once do not mix.
+// Returns "" or what failed, naming the path.
+std::string append_job_record(const std::string &dir, std::uint32_t job_id,
+			      const std::string &line);
+
+} // namespace slurmpi
