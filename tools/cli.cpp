@@ -14,9 +14,10 @@ struct CommandName {
 	std::string_view name;
 };
 
-constexpr std::array<CommandName, 3> kCommands = {{
+constexpr std::array<CommandName, 4> kCommands = {{
 	{Command::help, "help"},
 	{Command::nodeconf, "nodeconf"},
+	{Command::nodes, "nodes"},
 	{Command::status, "status"},
 }};
 
@@ -49,7 +50,7 @@ std::string take_word(Options &o, std::string_view word)
 		auto c = command_from_name(word);
 		if (!c)
 			return "unknown command " + quoted(word) +
-			       " (commands: nodeconf, status, help)";
+			       " (commands: nodeconf, nodes, status, help)";
 		o.command = *c;
 		if (*c == Command::help)
 			o.help = true;
@@ -59,7 +60,7 @@ std::string take_word(Options &o, std::string_view word)
 		auto c = command_from_name(word);
 		if (!c || *c == Command::help)
 			return "help: unknown command " + quoted(word) +
-			       " (commands: nodeconf, status)";
+			       " (commands: nodeconf, nodes, status)";
 		o.help_topic = *c;
 		return "";
 	}
@@ -73,10 +74,16 @@ std::string check_command_options(const Options &o)
 	if (o.help || o.version)
 		return "";
 	if (o.command == Command::none)
-		return "no command given (commands: nodeconf, status, help)";
-	if (o.json && o.command != Command::status)
-		return std::string(command_name(o.command)) +
-		       ": unknown option '--json' (only status takes it)";
+		return "no command given (commands: nodeconf, nodes, status, help)";
+	const std::string cmd(command_name(o.command));
+	if (o.json && o.command != Command::status && o.command != Command::nodes)
+		return cmd + ": unknown option '--json' (only status and nodes take it)";
+	if (o.watch && o.command != Command::nodes)
+		return cmd + ": unknown option '--watch' (only nodes takes it)";
+	if (o.no_color && o.command != Command::nodes)
+		return cmd + ": unknown option '--no-color' (only nodes takes it)";
+	if (o.watch && o.json)
+		return cmd + ": --watch and --json cannot be used together";
 	if (o.topology && o.command != Command::nodeconf)
 		return std::string(command_name(o.command)) +
 		       ": unknown option '--topology' (only nodeconf takes it)";
@@ -125,6 +132,23 @@ ParseResult parse_args(std::span<const std::string> args)
 			inline_value = std::string(name.substr(eq + 1));
 			name = name.substr(0, eq);
 		}
+		if (name == "--watch") {
+			// The only option whose value is optional, so it is
+			// given only after '=': `--watch 5` would be ambiguous.
+			if (!inline_value) {
+				o.watch = kWatchDefaultSeconds;
+				continue;
+			}
+			std::string why;
+			o.watch = parse_watch_seconds(*inline_value, &why);
+			if (!o.watch) {
+				r.error = std::string(command_name(o.command));
+				r.error += (r.error.empty() ? "" : ": ");
+				r.error += "--watch: " + why;
+				return r;
+			}
+			continue;
+		}
 		bool flag = true;
 		if (name == "--help" || name == "-h")
 			o.help = true;
@@ -132,6 +156,8 @@ ParseResult parse_args(std::span<const std::string> args)
 			o.version = true;
 		else if (name == "--json")
 			o.json = true;
+		else if (name == "--no-color")
+			o.no_color = true;
 		else
 			flag = false;
 		if (flag) {
@@ -147,6 +173,9 @@ ParseResult parse_args(std::span<const std::string> args)
 				opt = &v;
 		if (!opt) {
 			r.error = "unknown option " + quoted(name);
+			if (o.command != Command::none && o.command != Command::help)
+				r.error = std::string(command_name(o.command)) +
+					  ": " + r.error;
 			return r;
 		}
 		std::string value;
@@ -169,6 +198,36 @@ ParseResult parse_args(std::span<const std::string> args)
 		o.help_topic = o.command;
 	r.error = check_command_options(o);
 	return r;
+}
+
+std::string usage_message(std::string_view error)
+{
+	for (const CommandName &n : kCommands) {
+		if (error.size() > n.name.size() + 2 && error.starts_with(n.name) &&
+		    error.substr(n.name.size(), 2) == ": ")
+			return "slurm-pi " + std::string(error);
+	}
+	return "slurm-pi: " + std::string(error);
+}
+
+std::optional<int> parse_watch_seconds(std::string_view value, std::string *error)
+{
+	bool digits = !value.empty() && value.size() <= 9;
+	for (char ch : value)
+		digits = digits && ch >= '0' && ch <= '9';
+	if (!digits) {
+		*error = quoted(value) + " is not a number of seconds";
+		return std::nullopt;
+	}
+	int n = 0;
+	for (char ch : value)
+		n = n * 10 + (ch - '0');
+	if (n < 1 || n > kWatchMaxSeconds) {
+		*error = quoted(value) + " is out of range (1 to " +
+			 std::to_string(kWatchMaxSeconds) + " seconds)";
+		return std::nullopt;
+	}
+	return n;
 }
 
 std::string default_config_path(const char *slurm_conf)

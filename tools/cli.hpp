@@ -21,9 +21,9 @@ inline constexpr int kExitRuntime = 1; // e.g. status could read nothing
 inline constexpr int kExitUsage = 2;   // unknown command or option, bad value
 inline constexpr int kExitConfig = 3;  // slurm-pi.conf cannot be used
 
-enum class Command { none, help, nodeconf, status };
+enum class Command { none, help, nodeconf, nodes, status };
 
-// "help", "nodeconf", "status"; "" for none.
+// "help", "nodeconf", "nodes", "status"; "" for none.
 std::string_view command_name(Command c);
 std::optional<Command> command_from_name(std::string_view name);
 
@@ -36,15 +36,25 @@ struct Options {
 	bool version = false;
 	std::string root = "/";               // --root
 	std::optional<std::string> config;    // --config; else default_config_path()
-	bool json = false;                    // status --json
+	bool json = false;                    // status --json, nodes --json
 	std::optional<std::string> topology;  // nodeconf --topology
+	// nodes --watch[=SECONDS]: redraw every so many seconds.
+	std::optional<int> watch;
+	bool no_color = false;                // nodes --no-color
 };
+
+// nodes --watch without a value, and the largest value taken (a day).
+inline constexpr int kWatchDefaultSeconds = 2;
+inline constexpr int kWatchMaxSeconds = 86400;
 
 struct ParseResult {
 	Options options;
 	// Empty when the arguments were fine; otherwise the message, naming
-	// the offending word, e.g. `unknown option '--jsn'`. The caller adds
-	// the "slurm-pi: " prefix and a hint to --help, and exits kExitUsage.
+	// the offending word, e.g. `unknown option '--jsn'`, or
+	// `nodes: --watch: 'abc' is not a number of seconds` when it belongs
+	// to a command. The caller adds "slurm-pi: " (or, for a command's
+	// message, "slurm-pi " so that it reads `slurm-pi nodes: ...`; see
+	// usage_message()) and a hint to --help, and exits kExitUsage.
 	std::string error;
 
 	bool ok() const { return error.empty(); }
@@ -52,6 +62,16 @@ struct ParseResult {
 
 // `args` without the program name (argv[1..]).
 ParseResult parse_args(std::span<const std::string> args);
+
+// The line to print for a parse error: "slurm-pi nodes: --watch: ..." for
+// a message that starts with a command's name and ": ", else
+// "slurm-pi: <error>". No newline.
+std::string usage_message(std::string_view error);
+
+// The value of --watch=VALUE: whole seconds, 1..kWatchMaxSeconds.
+// nullopt and a message naming the value, e.g.
+// `'abc' is not a number of seconds`, otherwise.
+std::optional<int> parse_watch_seconds(std::string_view value, std::string *error);
 
 // Where slurm-pi.conf is when --config is not given: beside slurm.conf,
 // as Slurm finds its other .conf files. `slurm_conf` is $SLURM_CONF (null

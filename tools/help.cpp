@@ -13,6 +13,9 @@ Tools for a Slurm cluster of Raspberry Pis running the slurm-pi plugins.
 
 Commands:
   nodeconf        print the slurm.conf NodeName line for this node
+  nodes           list every node of the cluster with its Slurm state and
+                  the telemetry task/pi publishes: model, temperature,
+                  band, throttle flags, clock, age (--watch to follow)
   status          print this node's model, temperature, thermal band,
                   throttle flags, clock and fan, and where they came from
   help [COMMAND]  print this help, or the help of COMMAND
@@ -33,7 +36,8 @@ Options (before or after the command):
 Exit status:
   0  success
   1  runtime problem: the machine could not be read (e.g. status found no
-     sensor at all, nodeconf could not count the CPUs)
+     sensor at all, nodeconf could not count the CPUs), or nodes could not
+     reach slurmctld
   2  usage error: unknown command or option, missing or bad option value
   3  the config file cannot be used; every error in it is printed
 
@@ -80,6 +84,51 @@ Options:
   --root DIR, --config FILE, --help: see `slurm-pi --help`.
 )";
 
+constexpr std::string_view kNodesHelp =
+	R"help(Usage: slurm-pi nodes [--watch[=SECONDS]] [--no-color] [--json] [--config FILE]
+
+List every node slurmctld knows (as slurm_load_node() reports them; the
+slurm.conf of $SLURM_CONF, else /etc/slurm/slurm.conf) with the telemetry
+record task/pi publishes into the node's Extra field. Columns:
+
+  NODE      the node name
+  STATE     the Slurm state as sinfo shows it (idle, mixed, allocated,
+            drained, draining, down, ...; "*" when not responding)
+  MODEL     the Pi model of the record (e.g. 4B, 5, 3B+)
+  TEMP      CPU temperature in C
+  BAND      cool, warm, hot, critical; "unknown (stale)" when the record
+            is older than StaleAfter of slurm-pi.conf
+  CLOCK     ARM clock now / maximum, MHz
+  AGE       how long ago the node sampled it (3s, 2m, 1h, 2d)
+  THROTTLE  the firmware's throttle flags in words ("none" when all are
+            known and clear; "...; others unknown" when the node can read
+            only some of them, e.g. hwmon rpi_volt: under-voltage only)
+  REASON    why the node is drained or down, when it is
+
+A node without a record, or with one that cannot be read, shows "-" and a
+"note:" line under the table says why; so does a stale record.
+
+Options:
+  --watch[=SECONDS]  redraw every SECONDS (default 2, 1..86400) until
+                  Ctrl-C (SIGINT) or SIGTERM, which exit 0; on a terminal
+                  the screen is cleared and the band coloured (cool green,
+                  warm yellow, hot red, critical bold red, unknown or stale
+                  dim); into a pipe or file each round is plain text. An
+                  unreachable slurmctld is shown and retried.
+  --no-color      no colours even on a terminal (so does a non-empty
+                  $NO_COLOR)
+  --json          print a JSON array instead, one object per node with the
+                  keys name, state, reason, band, stale, age_s, temp_c,
+                  model, throttled, throttled_known, throttle, mhz, max_mhz,
+                  mem_mb, ts, record (the parsed record as task/pi wrote it)
+                  and note; unknown values are null. Not with --watch.
+  --config FILE, --help: see `slurm-pi --help`.
+
+Exit status: 0 listed (also when nodes have no telemetry); 1 slurmctld
+could not be asked (the message names SLURM_CONF); 2 usage error; 3 the
+config file cannot be used.
+)help";
+
 constexpr std::string_view kStatusHelp =
 	R"(Usage: slurm-pi status [--json] [--root DIR] [--config FILE]
 
@@ -115,6 +164,8 @@ std::string_view help_text(Command topic)
 	switch (topic) {
 	case Command::nodeconf:
 		return kNodeconfHelp;
+	case Command::nodes:
+		return kNodesHelp;
 	case Command::status:
 		return kStatusHelp;
 	case Command::help:

@@ -49,11 +49,12 @@ ConfigResult config_for(const Options &o, const char *slurm_conf)
 } // namespace
 
 int run_tool(std::span<const std::string> args, std::ostream &out,
-	     std::ostream &err, const char *slurm_conf)
+	     std::ostream &err, const char *slurm_conf, const Terminal &term,
+	     const NodeLoader &nodes)
 {
 	ParseResult p = parse_args(args);
 	if (!p.ok()) {
-		err << "slurm-pi: " << p.error << "\n"
+		err << usage_message(p.error) << "\n"
 		    << "Try 'slurm-pi --help' for more information.\n";
 		return kExitUsage;
 	}
@@ -81,6 +82,11 @@ int run_tool(std::span<const std::string> args, std::ostream &out,
 		return run_nodeconf(o, c.config, out, err);
 	case Command::status:
 		return run_status(o, c.config, out, err);
+	case Command::nodes:
+		if (nodes)
+			return run_nodes(o, c.config, out, err, term, nodes);
+		return run_nodes(o, c.config, out, err, term,
+				 [slurm_conf] { return load_slurm_nodes(slurm_conf); });
 	case Command::help:
 	case Command::none:
 		break;

@@ -4,6 +4,7 @@
 #include <exception>
 #include <iostream>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "tools/cli.hpp"
@@ -13,8 +14,12 @@ int main(int argc, char **argv)
 {
 	try {
 		std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+		slurmpi::tool::Terminal term;
+		term.is_tty = ::isatty(STDOUT_FILENO) == 1;
+		const char *no_color = std::getenv("NO_COLOR");
+		term.no_color = no_color && *no_color;
 		int rc = slurmpi::tool::run_tool(args, std::cout, std::cerr,
-						 std::getenv("SLURM_CONF"));
+						 std::getenv("SLURM_CONF"), term);
 		std::cout.flush();
 		if (!std::cout) {
 			// A full disk or a closed pipe must not look like success.

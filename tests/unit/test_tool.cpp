@@ -132,16 +132,16 @@ Test(cli, double_dash_ends_options)
 
 Test(cli, errors_name_the_offending_word)
 {
-	expect_usage_error({}, "no command given (commands: nodeconf, status, help)");
+	expect_usage_error({}, "no command given (commands: nodeconf, nodes, status, help)");
 	expect_usage_error({"--root", "/x"},
-			   "no command given (commands: nodeconf, status, help)");
+			   "no command given (commands: nodeconf, nodes, status, help)");
 	expect_usage_error({"frobnicate"},
-			   "unknown command 'frobnicate' (commands: nodeconf, status, help)");
-	expect_usage_error({"status", "--jsn"}, "unknown option '--jsn'");
+			   "unknown command 'frobnicate' (commands: nodeconf, nodes, status, help)");
+	expect_usage_error({"status", "--jsn"}, "status: unknown option '--jsn'");
 	expect_usage_error({"-x", "status"}, "unknown option '-x'");
 	expect_usage_error({"status", "extra"}, "status: unexpected argument 'extra'");
 	expect_usage_error({"help", "bogus"},
-			   "help: unknown command 'bogus' (commands: nodeconf, status)");
+			   "help: unknown command 'bogus' (commands: nodeconf, nodes, status)");
 	expect_usage_error({"help", "status", "nodeconf"},
 			   "help: unexpected argument 'nodeconf'");
 	expect_usage_error({"status", "--root"}, "--root: missing directory");
@@ -150,9 +150,64 @@ Test(cli, errors_name_the_offending_word)
 	expect_usage_error({"status", "--root", ""}, "--root: empty directory");
 	expect_usage_error({"status", "--json=yes"}, "--json: takes no value");
 	expect_usage_error({"nodeconf", "--json"},
-			   "nodeconf: unknown option '--json' (only status takes it)");
+			   "nodeconf: unknown option '--json' (only status and nodes take it)");
 	expect_usage_error({"status", "--topology", "pu:4"},
 			   "status: unknown option '--topology' (only nodeconf takes it)");
+}
+
+Test(cli, nodes_options)
+{
+	ParseResult r = parse({"nodes"});
+	cr_assert(r.ok(), "%s", r.error.c_str());
+	cr_assert(r.options.command == Command::nodes);
+	cr_assert(!r.options.watch);
+	cr_assert(!r.options.no_color);
+
+	r = parse({"nodes", "--watch"});
+	cr_assert(r.ok(), "%s", r.error.c_str());
+	cr_assert_eq(*r.options.watch, kWatchDefaultSeconds);
+	r = parse({"nodes", "--watch=5", "--no-color"});
+	cr_assert(r.ok(), "%s", r.error.c_str());
+	cr_assert_eq(*r.options.watch, 5);
+	cr_assert(r.options.no_color);
+	r = parse({"--watch=86400", "nodes"});
+	cr_assert(r.ok(), "%s", r.error.c_str());
+	r = parse({"nodes", "--json"});
+	cr_assert(r.ok() && r.options.json, "%s", r.error.c_str());
+	r = parse({"nodes", "--help"});
+	cr_assert(r.ok() && r.options.help && r.options.help_topic == Command::nodes);
+}
+
+Test(cli, nodes_errors_name_the_command_option_and_value)
+{
+	expect_usage_error({"nodes", "--watch=abc"},
+			   "nodes: --watch: 'abc' is not a number of seconds");
+	expect_usage_error({"nodes", "--watch="}, "nodes: --watch: '' is not a number of seconds");
+	expect_usage_error({"nodes", "--watch=-1"},
+			   "nodes: --watch: '-1' is not a number of seconds");
+	expect_usage_error({"nodes", "--watch=1.5"},
+			   "nodes: --watch: '1.5' is not a number of seconds");
+	expect_usage_error({"nodes", "--watch=0"},
+			   "nodes: --watch: '0' is out of range (1 to 86400 seconds)");
+	expect_usage_error({"nodes", "--watch=86401"},
+			   "nodes: --watch: '86401' is out of range (1 to 86400 seconds)");
+	expect_usage_error({"nodes", "--watch", "5"}, "nodes: unexpected argument '5'");
+	expect_usage_error({"nodes", "--frob"}, "nodes: unknown option '--frob'");
+	expect_usage_error({"nodes", "--no-color=1"}, "--no-color: takes no value");
+	expect_usage_error({"nodes", "--watch", "--json"},
+			   "nodes: --watch and --json cannot be used together");
+	expect_usage_error({"status", "--watch"},
+			   "status: unknown option '--watch' (only nodes takes it)");
+	expect_usage_error({"nodeconf", "--no-color"},
+			   "nodeconf: unknown option '--no-color' (only nodes takes it)");
+}
+
+Test(cli, usage_message_names_the_command)
+{
+	assert_sv_eq(usage_message("nodes: --watch: 'abc' is not a number of seconds"),
+		     "slurm-pi nodes: --watch: 'abc' is not a number of seconds");
+	assert_sv_eq(usage_message("unknown option '-x'"), "slurm-pi: unknown option '-x'");
+	assert_sv_eq(usage_message("nodesx: y"), "slurm-pi: nodesx: y");
 }
 
 Test(cli, default_config_path_is_beside_slurm_conf)
@@ -195,6 +250,12 @@ Test(help, texts_cover_commands_options_and_exit_codes)
 	std::string status(help_text(Command::status));
 	cr_assert(status.starts_with("Usage: slurm-pi status"));
 	cr_assert(contains(status, "--json"));
+	cr_assert(contains(main, "  nodes  "), "main help lists nodes");
+	std::string nodes(help_text(Command::nodes));
+	cr_assert(nodes.starts_with("Usage: slurm-pi nodes"));
+	for (const char *part : {"--watch[=SECONDS]", "--no-color", "NO_COLOR", "--json",
+				 "StaleAfter", "THROTTLE", "REASON", "Exit status:"})
+		cr_assert(contains(nodes, part), "nodes help lacks %s", part);
 	cr_assert(help_text(Command::help) == help_text(Command::none));
 	cr_assert(version_text() == std::string(PACKAGE_STRING) + "\n");
 }
@@ -503,7 +564,7 @@ Test(run, usage_errors_print_a_hint)
 	Run r = run({"stat"});
 	cr_assert_eq(r.rc, kExitUsage);
 	cr_assert_str_eq(r.err.c_str(),
-			 "slurm-pi: unknown command 'stat' (commands: nodeconf, status, help)\n"
+			 "slurm-pi: unknown command 'stat' (commands: nodeconf, nodes, status, help)\n"
 			 "Try 'slurm-pi --help' for more information.\n");
 	cr_assert(r.out.empty());
 }
@@ -600,9 +661,16 @@ Test(binary, bad_options_exit_2_naming_the_word)
 {
 	Run opt = run_binary({"status", "--frobnicate"});
 	cr_assert_eq(opt.rc, 2);
-	cr_assert(opt.err.starts_with("slurm-pi: unknown option '--frobnicate'\n"), "%s",
+	cr_assert(opt.err.starts_with("slurm-pi status: unknown option '--frobnicate'\n"), "%s",
 		  opt.err.c_str());
 	cr_assert(opt.out.empty());
+
+	Run watch = run_binary({"nodes", "--watch=abc"});
+	cr_assert_eq(watch.rc, 2);
+	cr_assert(watch.err.starts_with(
+			  "slurm-pi nodes: --watch: 'abc' is not a number of seconds\n"),
+		  "%s", watch.err.c_str());
+	cr_assert(watch.out.empty());
 
 	Run cmd = run_binary({"frobnicate"});
 	cr_assert_eq(cmd.rc, 2);
@@ -643,4 +711,14 @@ Test(binary, output_that_cannot_be_written_exits_1)
 	Run r = run_binary({"--help"}, "/dev/full");
 	cr_assert_eq(r.rc, 1);
 	cr_assert(contains(r.err, "cannot write the output"), "%s", r.err.c_str());
+}
+
+Test(binary, nodes_without_slurm_conf_is_exit_1_naming_it)
+{
+	// run_binary points SLURM_CONF at a file that does not exist.
+	Run r = run_binary({"nodes"});
+	cr_assert_eq(r.rc, 1);
+	cr_assert(r.err.starts_with("slurm-pi nodes: SLURM_CONF=/tmp/"), "%s", r.err.c_str());
+	cr_assert(contains(r.err, "slurm.conf: No such file or directory"), "%s", r.err.c_str());
+	cr_assert(r.out.empty());
 }
