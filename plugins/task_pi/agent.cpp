@@ -372,6 +372,8 @@ void run(Control &c)
 void *thread_main(void *arg)
 {
 	Control &c = *static_cast<Control *>(arg);
+	// What `top -H` and /proc/<slurmd>/task/*/comm show.
+	pthread_setname_np(pthread_self(), "slurm-pi");
 	try {
 		run(c);
 	} catch (const std::exception &e) {

@@ -22,7 +22,7 @@ fi
 
 # One emulated cluster per machine (one bridge, fixed node names): a second
 # run waits for the first instead of tearing its cluster down.
-exec 9>/run/slurm-pi-cluster.lock
+exec 9>"$CLUSTER_LOCK"
 flock 9
 
 file_timeout=${SLURM_PI_SUITE_FILE_TIMEOUT:-600}

@@ -16,6 +16,9 @@ SRCDIR=${SLURM_PI_SRCDIR:-$(cd "$CLUSTER_DIR/../.." && pwd)}
 BUILDDIR=${SLURM_PI_BUILDDIR:-$SRCDIR}
 
 STATE=${SLURM_PI_CLUSTER_DIR:-/var/lib/slurm-pi-cluster}
+# run-suite.sh holds this lock (on fd 9) while it uses the cluster; the
+# daemons are started with fd 9 closed so that they never hold it.
+CLUSTER_LOCK=/run/slurm-pi-cluster.lock
 ETC="$STATE/etc"
 NSDIR="$STATE/ns"          # persistent mount/UTS namespace handles
 MUNGE_DIR="$STATE/munge"

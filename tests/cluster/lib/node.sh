@@ -99,11 +99,11 @@ node_start_slurmd()
 	rm -f "$dir/slurmd.pid.run" "$dir/slurmd.pid"
 	if [ "$mode" = --daemon ]; then
 		in_node "$node" slurmd -N "$node" -f "$SLURM_CONF" \
-			>"$dir/slurmd.out" 2>&1 </dev/null ||
+			>"$dir/slurmd.out" 2>&1 </dev/null 9>&- ||
 			{ warn "slurmd on $node did not start; see $dir/slurmd.out"; return 1; }
 	else
 		in_node "$node" setsid slurmd -D -N "$node" -f "$SLURM_CONF" \
-			>"$dir/slurmd.out" 2>&1 </dev/null &
+			>"$dir/slurmd.out" 2>&1 </dev/null 9>&- &
 	fi
 	# slurmd writes its SlurmdPidFile once it is up (after daemonizing).
 	wait_for 10 slurmd_pidfile_alive "$dir/slurmd.pid" ||

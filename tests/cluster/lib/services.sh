@@ -16,7 +16,7 @@ munge_up()
 		--socket="$MUNGE_DIR/munge.socket.2" \
 		--pid-file="$MUNGE_DIR/munged.pid" \
 		--log-file="$MUNGE_DIR/munged.log" \
-		--seed-file="$MUNGE_DIR/munged.seed" ||
+		--seed-file="$MUNGE_DIR/munged.seed" 9>&- ||
 		die "munged did not start; see $MUNGE_DIR/munged.log"
 	wait_for 10 munge --socket="$MUNGE_DIR/munge.socket.2" -n ||
 		die "munged does not answer on $MUNGE_DIR/munge.socket.2"
@@ -30,7 +30,7 @@ ctld_up()
 	install -d -m 0700 "$CTLD_DIR/state"
 	# -D in the background so the pid we record is the daemon's own.
 	setsid slurmctld -D $clean -f "$SLURM_CONF" \
-		>"$CTLD_DIR/slurmctld.out" 2>&1 </dev/null &
+		>"$CTLD_DIR/slurmctld.out" 2>&1 </dev/null 9>&- &
 	echo $! >"$CTLD_DIR/slurmctld.pid.run"
 	if ! wait_for 30 scontrol ping; then
 		tail -n 30 "$CTLD_DIR/slurmctld.log" "$CTLD_DIR/slurmctld.out" >&2 2>/dev/null
