@@ -12,7 +12,12 @@ nodes_out() { "$SLURM_PI" nodes 2>&1; }
 # row_like NODE REGEX: NODE's line of the table matches.
 row_like() { nodes_out | grep -E "^$1 " | grep -Eq -- "$2"; }
 
-for node in $(cluster_nodes); do "$CLUSTER" set "$node" temp=45 throttled=0 >/dev/null; done
+# A known start, published at once: task/pi publishes on a band change
+# (a new temperature within a band waits for the heartbeat), so pass
+# through warm on the way to 45 C with no flags.
+for node in $(cluster_nodes); do "$CLUSTER" set "$node" temp=62 throttled=0 >/dev/null; done
+for node in $(cluster_nodes); do wait_for 10 row_like "$node" ' 62\.0 C +warm '; done
+for node in $(cluster_nodes); do "$CLUSTER" set "$node" temp=45 >/dev/null; done
 for node in $(cluster_nodes); do wait_for 10 row_like "$node" ' 45\.0 C +cool '; done
 
 out=$("$SLURM_PI" nodes 2>&1)
@@ -99,6 +104,11 @@ is "... with exit status 0" "$(cat "$rcfile")" 0
 tmx kill-server 2>/dev/null
 rm -f "$rcfile"
 
-for node in $(cluster_nodes); do "$CLUSTER" set "$node" temp=45 throttled=0 >/dev/null; done
+# A known start, published at once: task/pi publishes on a band change
+# (a new temperature within a band waits for the heartbeat), so pass
+# through warm on the way to 45 C with no flags.
+for node in $(cluster_nodes); do "$CLUSTER" set "$node" temp=62 throttled=0 >/dev/null; done
+for node in $(cluster_nodes); do wait_for 10 row_like "$node" ' 62\.0 C +warm '; done
+for node in $(cluster_nodes); do "$CLUSTER" set "$node" temp=45 >/dev/null; done
 for node in $(cluster_nodes); do wait_for 10 row_like "$node" ' 45\.0 C +cool '; done
 done_testing
