@@ -373,6 +373,7 @@ Test(telemetry, thr_known_errors_are_named)
 	cr_assert(!p.telemetry);
 	cr_assert(contains(p.reason, "pi.thr_known: expected a string"), "%s",
 		  p.reason.c_str());
+}
 
 // ---- limits (hostile Extra)
 
