@@ -171,7 +171,8 @@ ChipPtr open_chip(const std::string &label, std::string *found,
 } // namespace
 
 std::unique_ptr<GpioLines> open_gpiod_lines(const GpioRequest &req,
-					    std::string *why)
+					    std::string *why,
+					    std::string *chip_label)
 {
 	std::string ignored;
 	std::string &w = why ? *why : ignored;
@@ -194,6 +195,8 @@ std::unique_ptr<GpioLines> open_gpiod_lines(const GpioRequest &req,
 		if (!w.empty())
 			return nullptr;
 	}
+	if (chip_label)
+		*chip_label = label;
 	return lines;
 }
 

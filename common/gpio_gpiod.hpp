@@ -34,7 +34,9 @@ struct GpioRequest {
 // "no GPIO chip labelled 'pinctrl-x' (...); `gpiodetect` lists the chips:
 // set GpioChip to one of them". Nothing is held after a failure. Never throws
 // for system errors (std::bad_alloc may pass).
+// On success *chip_label (if given) is the label of the chip opened.
 std::unique_ptr<GpioLines> open_gpiod_lines(const GpioRequest &req,
-					    std::string *why);
+					    std::string *why,
+					    std::string *chip_label = nullptr);
 
 } // namespace slurmpi

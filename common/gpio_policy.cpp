@@ -43,6 +43,15 @@ bool led_level(LedMode m, std::int64_t now_ms, int blink_ms)
 	return false;
 }
 
+std::int64_t ms_to_blink_edge(std::int64_t now_ms, int blink_ms)
+{
+	std::int64_t half = blink_ms < 1 ? 1 : blink_ms;
+	std::int64_t into = now_ms % half;
+	if (into < 0)
+		into += half;
+	return half - into;
+}
+
 bool FanHysteresis::update(std::optional<double> temp_c)
 {
 	if (!temp_c || !std::isfinite(*temp_c))

@@ -33,6 +33,10 @@ LedMode led_mode(Band band, bool jobs_running);
 // `blink_ms` below 1 counts as 1.
 bool led_level(LedMode m, std::int64_t now_ms, int blink_ms);
 
+// Milliseconds from `now_ms` to the next change of a blink's level (the
+// next multiple of `blink_ms`), 1..blink_ms; `blink_ms` below 1 counts as 1.
+std::int64_t ms_to_blink_edge(std::int64_t now_ms, int blink_ms);
+
 class FanHysteresis {
 public:
 	FanHysteresis(double on_temp, double off_temp)
@@ -70,6 +74,11 @@ public:
 	void tick(std::int64_t now_ms);
 	// Whether tick() has anything to do (the LED line exists and blinks).
 	bool blinking() const;
+	// When to tick next: ms_to_blink_edge() for LedBlinkMs.
+	std::int64_t ms_to_tick(std::int64_t now_ms) const
+	{
+		return ms_to_blink_edge(now_ms, s_.led_blink_ms);
+	}
 	// At the end (before the lines are released): LED off; fan on, since
 	// nothing watches the temperature any more (fail safe).
 	void shutdown();

@@ -145,6 +145,23 @@ Test(led, blink_with_odd_inputs)
 	cr_assert(!led_level(LedMode::blink, 1, -5));
 }
 
+Test(led, time_to_the_next_blink_edge)
+{
+	cr_assert_eq(ms_to_blink_edge(0, 500), 500);
+	cr_assert_eq(ms_to_blink_edge(1, 500), 499);
+	cr_assert_eq(ms_to_blink_edge(499, 500), 1);
+	cr_assert_eq(ms_to_blink_edge(500, 500), 500);
+	cr_assert_eq(ms_to_blink_edge(-1, 500), 1);
+	cr_assert_eq(ms_to_blink_edge(7, 0), 1);
+	// At the edge it points to, the level has changed.
+	for (std::int64_t t : {0, 250, 499, 500, 742, 999}) {
+		std::int64_t edge = t + ms_to_blink_edge(t, 500);
+		cr_assert_neq(led_level(LedMode::blink, t, 500),
+			      led_level(LedMode::blink, edge, 500), "t=%lld",
+			      static_cast<long long>(t));
+	}
+}
+
 // ---- fan rules
 
 Test(fan, starts_on)
