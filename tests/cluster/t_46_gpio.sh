@@ -4,6 +4,8 @@
 # say once, clearly, that GPIO is off, and go on publishing telemetry.
 # Driving real lines is not tested here (no gpio-sim on the build hosts).
 . "$(dirname "$0")/lib/suite.sh"
+# slurm_pi_conf_write
+. "$CLUSTER_DIR/lib/config.sh"
 plan 6
 
 extra() { scontrol show node "$1" 2>/dev/null | sed -n 's/^ *Extra=//p'; }
