@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "common/fs.hpp"
+#include "common/gpio.hpp"
 #include "common/text.hpp"
 
 namespace slurmpi {
@@ -36,7 +37,20 @@ struct BoolKey {
 struct PolicyKey {
 	ThermalPolicy Config::*field;
 };
-using Target = std::variant<IntKey, NumKey, BoolKey, PolicyKey>;
+// Free text checked by `check` ("" if fine, else why not); an empty value
+// is allowed and means "none".
+struct StringKey {
+	std::string Config::*field;
+	std::string (*check)(std::string_view);
+	std::string_view allowed; // for the example's comments
+};
+using Target = std::variant<IntKey, NumKey, BoolKey, PolicyKey, StringKey>;
+
+std::string check_line(std::string_view v)
+{
+	std::string why;
+	return parse_gpio_line(v, &why) ? std::string() : why;
+}
 
 struct KeySpec {
 	std::string_view name;
@@ -115,6 +129,42 @@ const KeySpec kKeys[] = {
 	 IntKey{&Config::memory_reserve_mb, 0, 65536, "MB"},
 	 "Megabytes of memory `slurm-pi nodeconf` keeps back for the OS when it\n"
 	 "proposes a node's RealMemory."},
+	{"GpioChip",
+	 StringKey{&Config::gpio_chip, check_gpio_chip_label,
+		   "A chip label as `gpiodetect` shows it in [brackets], or empty"},
+	 "GPIO is off unless LedLine or FanLine is set; then task/pi in slurmd\n"
+	 "drives those lines through libgpiod (consumer \"slurm-pi\") once per\n"
+	 "PollInterval. GpioChip is the label of the chip that has them:\n"
+	 "pinctrl-rp1 on a Pi 5, pinctrl-bcm2711 on a Pi 4/400/CM4. Empty tries\n"
+	 "pinctrl-rp1, pinctrl-bcm2711, then pinctrl-bcm2835 (Pi 3, Zero 2 W)\n"
+	 "and takes the first that exists. If the chip or a line cannot be\n"
+	 "opened, slurmd logs one error naming it and runs without GPIO."},
+	{"LedLine",
+	 StringKey{&Config::led_line, check_line,
+		   "A line name (e.g. GPIO17), an offset 0..1023, or empty"},
+	 "Line of a status LED, by name as `gpioinfo` shows it (e.g. GPIO17) or\n"
+	 "by offset on the chip (e.g. 17); empty means no LED. The LED blinks\n"
+	 "while the node's band is hot or critical; otherwise it is on while\n"
+	 "job steps run on the node (slurmstepd sockets in SlurmdSpoolDir,\n"
+	 "counted once per PollInterval) and off when none do. It is off when\n"
+	 "slurmd stops."},
+	{"FanLine",
+	 StringKey{&Config::fan_line, check_line,
+		   "A line name (e.g. GPIO18), an offset 0..1023, or empty"},
+	 "Line of a fan switch (high = fan on), by name or offset as LedLine;\n"
+	 "empty means no fan control. Must not be the LedLine. The fan is on\n"
+	 "from the start, turns off below FanOffTemp and on again at FanOnTemp,\n"
+	 "checked once per PollInterval. When the temperature cannot be read\n"
+	 "the fan is on, and it is left on when slurmd stops (fail safe)."},
+	{"FanOnTemp", NumKey{&Config::fan_on_temp, 0, 100, "C"},
+	 "Degrees C at or above which FanLine turns the fan on."},
+	{"FanOffTemp", NumKey{&Config::fan_off_temp, 0, 100, "C"},
+	 "Degrees C below which FanLine turns the fan off. Must be below\n"
+	 "FanOnTemp; between the two the fan stays as it is."},
+	{"LedBlinkMs", IntKey{&Config::led_blink_ms, 100, 10000, "ms"},
+	 "Milliseconds the LED is on, then off, while it blinks. Between two\n"
+	 "samples slurmd's sampler thread wakes this often to toggle it, only\n"
+	 "while the LED blinks."},
 };
 
 constexpr std::size_t kKeyCount = std::size(kKeys);
@@ -218,6 +268,13 @@ std::string apply(const Target &t, std::string_view value, Config &c)
 				c.*k.field = *p;
 				return {};
 			},
+			[&](const StringKey &k) -> std::string {
+				std::string why = value.empty() ? std::string()
+								: k.check(value);
+				if (why.empty())
+					c.*k.field = std::string(value);
+				return why;
+			},
 		},
 		t);
 }
@@ -235,6 +292,7 @@ std::string value_text(const Target &t, const Config &c)
 			[&](const PolicyKey &k) {
 				return std::string(to_string(c.*k.field));
 			},
+			[&](const StringKey &k) { return c.*k.field; },
 		},
 		t);
 }
@@ -256,6 +314,7 @@ std::string allowed_text(const Target &t)
 			[](const PolicyKey &) {
 				return std::string("Values strict, balanced, any");
 			},
+			[](const StringKey &k) { return std::string(k.allowed); },
 		},
 		t);
 }
@@ -346,8 +405,10 @@ void Parser::line(std::string_view raw, int n)
 		return;
 	}
 	set_on_[*k] = n;
-	std::string why = value.empty() ? std::string("empty value")
-					: apply(kKeys[*k].target, value, res_.config);
+	const Target &t = kKeys[*k].target;
+	std::string why = value.empty() && !std::holds_alternative<StringKey>(t)
+		? std::string("empty value")
+		: apply(t, value, res_.config);
 	if (!why.empty()) {
 		bad_[*k] = true;
 		error(n, name + ": " + why);
@@ -415,6 +476,14 @@ void Parser::cross_checks()
 			{"HotTemp", "CriticalTemp", "Hysteresis"},
 			show("Hysteresis") + " must be smaller than the gap from " +
 				show("HotTemp") + " to " + show("CriticalTemp"));
+
+	if (ok({"FanOnTemp", "FanOffTemp"}))
+		require(c.fan_off_temp < c.fan_on_temp, {"FanOnTemp", "FanOffTemp"},
+			show("FanOffTemp") + " must be below " + show("FanOnTemp"));
+	if (ok({"LedLine", "FanLine"}) && !c.led_line.empty())
+		require(c.led_line != c.fan_line, {"LedLine", "FanLine"},
+			show("LedLine") + " and " + show("FanLine") +
+				" must be different lines");
 }
 
 } // namespace
@@ -433,6 +502,11 @@ ThermalLimits Config::thermal_limits() const
 DrainRules Config::drain_rules() const
 {
 	return DrainRules{drain_on_critical, drain_grace, resume_after};
+}
+
+GpioSettings Config::gpio_settings() const
+{
+	return GpioSettings{fan_on_temp, fan_off_temp, led_blink_ms};
 }
 
 ConfigResult parse_config(std::string_view text,
@@ -496,7 +570,8 @@ std::string default_config_text()
 									: nl + 1);
 		}
 		std::string value = value_text(k.target, defaults);
-		out += "# Default " + value + ". " + allowed_text(k.target) + ".\n";
+		out += "# Default " + (value.empty() ? "empty" : value) + ". " +
+		       allowed_text(k.target) + ".\n";
 		out += std::string(k.name) + "=" + value + "\n";
 	}
 	return out;

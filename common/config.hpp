@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/drain.hpp"
+#include "common/gpio_policy.hpp"
 #include "common/policy.hpp"
 #include "common/thermal.hpp"
 
@@ -35,9 +36,20 @@ struct Config {
 	int resume_after = 300;  // ResumeAfter, seconds
 	ThermalPolicy default_thermal_policy = ThermalPolicy::balanced; // DefaultThermalPolicy
 	int memory_reserve_mb = 256; // MemoryReserveMB
+	// GPIO (off unless LedLine or FanLine is set). Line values are checked
+	// by parse_gpio_line() when parsed; "" = no such line.
+	std::string gpio_chip;     // GpioChip, "" = try the Pi chip labels
+	std::string led_line;      // LedLine
+	std::string fan_line;      // FanLine
+	double fan_on_temp = 65;   // FanOnTemp, C
+	double fan_off_temp = 55;  // FanOffTemp, C
+	int led_blink_ms = 500;    // LedBlinkMs
 
 	ThermalLimits thermal_limits() const;
 	DrainRules drain_rules() const;
+	GpioSettings gpio_settings() const;
+	// Whether any GPIO line is configured.
+	bool gpio_enabled() const { return !led_line.empty() || !fan_line.empty(); }
 	bool operator==(const Config &) const = default;
 };
 

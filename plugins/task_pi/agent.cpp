@@ -14,6 +14,18 @@
 // fini() waits a few seconds and then leaves the thread to end on its own.
 // The plugin is pinned in memory (RTLD_NODELETE) so neither that thread nor
 // the fork handler can outlive the code they run.
+//
+// GPIO (LedLine, FanLine; off by default): the same thread opens the lines
+// once it runs in slurmd, drives them after each sample (common/gpio_policy)
+// and, only while the LED blinks, wakes at each LedBlinkMs edge between
+// samples to toggle it. "Jobs running" is whether slurmd's spool directory
+// holds any slurmstepd socket for this node (stepd_available(), as slurmd
+// itself finds its steps): one readdir per PollInterval, no hook in the
+// launch path, and it counts every step including batch and extern steps,
+// so the LED is on from the first step to the last stepd's exit. If the
+// chip or a line cannot be opened, one error names it and the node runs
+// without GPIO. When the thread ends (fini) the LED goes off, the fan on,
+// and the lines are released.
 
 #include "plugins/task_pi/agent.hpp"
 
@@ -22,7 +34,9 @@ extern "C" {
 
 #include "src/common/slurm_xlator.h"
 #include "src/common/log.h"
+#include "src/common/list.h"
 #include "src/common/read_config.h"
+#include "src/common/stepd_api.h"
 #include "src/common/xmalloc.h"
 #include "src/slurmd/slurmd/slurmd.h"
 
@@ -35,18 +49,24 @@ extern slurmd_conf_t *conf __attribute__((weak));
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <ctime>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/config.hpp"
 #include "common/drain.hpp"
+#include "common/gpio_gpiod.hpp"
+#include "common/gpio_policy.hpp"
 #include "common/ring.hpp"
 #include "common/board_detect.hpp"
 #include "common/sensors.hpp"
@@ -113,15 +133,73 @@ std::string slurmd_node_name()
 	return name;
 }
 
-// <SlurmdSpoolDir>/slurm-pi.ring, with %n/%h already expanded by slurmd.
-std::string ring_path()
+// slurmd's SlurmdSpoolDir, with %n/%h already expanded; "" if unset.
+std::string slurmd_spooldir()
 {
 	std::string dir;
 	slurm_mutex_lock(&conf->config_mutex);
 	if (conf->spooldir)
 		dir = conf->spooldir;
 	slurm_mutex_unlock(&conf->config_mutex);
+	return dir;
+}
+
+// <SlurmdSpoolDir>/slurm-pi.ring
+std::string ring_path()
+{
+	std::string dir = slurmd_spooldir();
 	return dir.empty() ? dir : dir + "/" + kRingFileName;
+}
+
+// Whether any job step (slurmstepd) runs on this node: its socket is in
+// the spool directory from the step's start until the stepd exits.
+bool steps_running(const std::string &node)
+{
+	std::string spool = slurmd_spooldir();
+	if (spool.empty())
+		return false;
+	List steps = stepd_available(spool.c_str(), node.c_str());
+	bool any = steps && list_count(steps) > 0;
+	FREE_NULL_LIST(steps);
+	return any;
+}
+
+std::int64_t monotonic_ms()
+{
+	return std::chrono::duration_cast<std::chrono::milliseconds>(
+		       std::chrono::steady_clock::now().time_since_epoch())
+		.count();
+}
+
+// The configured lines, or null (GPIO off, or it failed: said once here).
+std::unique_ptr<GpioLines> open_gpio(const Config &cfg)
+{
+	if (!cfg.gpio_enabled())
+		return nullptr;
+	GpioRequest req;
+	req.chip_label = cfg.gpio_chip;
+	// The config parser has checked the values.
+	if (!cfg.led_line.empty())
+		req.led = parse_gpio_line(cfg.led_line);
+	if (!cfg.fan_line.empty())
+		req.fan = parse_gpio_line(cfg.fan_line);
+	std::string why, label;
+	std::unique_ptr<GpioLines> lines;
+	try {
+		lines = open_gpiod_lines(req, &why, &label);
+	} catch (const std::exception &e) {
+		why = e.what();
+	}
+	if (!lines) {
+		error(PI_TASK ": GPIO off: %s; running without GPIO until slurmd restarts",
+		      why.c_str());
+		return nullptr;
+	}
+	info(PI_TASK ": GPIO on chip %s: LedLine=%s FanLine=%s (fan on at %g C, off below %g C)",
+	     label.c_str(), cfg.led_line.empty() ? "(none)" : cfg.led_line.c_str(),
+	     cfg.fan_line.empty() ? "(none)" : cfg.fan_line.c_str(),
+	     cfg.fan_on_temp, cfg.fan_off_temp);
+	return lines;
 }
 
 Config load_site_config()
@@ -146,12 +224,46 @@ Config load_site_config()
 // The sampler: everything that runs once slurmd is up.
 class Agent {
 public:
-	Agent(std::string node, const Config &cfg, Mailbox *mailbox)
+	Agent(std::string node, const Config &cfg, Mailbox *mailbox,
+	      std::unique_ptr<GpioLines> gpio)
 		: node_(std::move(node)), cfg_(cfg), sampler_("", mailbox),
 		  pipe_(cfg.thermal_limits(), g_facts, cfg.publish_interval),
 		  drain_(cfg.drain_rules()),
-		  ring_(ring_path(), ring_slots(cfg.ring_hours, cfg.poll_interval))
+		  ring_(ring_path(), ring_slots(cfg.ring_hours, cfg.poll_interval)),
+		  gpio_(std::move(gpio))
 	{
+		if (gpio_)
+			gpio_driver_.emplace(*gpio_, cfg.gpio_settings());
+	}
+
+	// Leaves the LED off and the fan on, then releases the lines.
+	~Agent()
+	{
+		if (!gpio_driver_)
+			return;
+		try {
+			gpio_driver_->shutdown();
+			log_gpio(now());
+		} catch (...) {
+			// Releasing the lines (members) is what matters now.
+		}
+	}
+	Agent(const Agent &) = delete;
+	Agent &operator=(const Agent &) = delete;
+
+	// Whether tick() is due between samples, and in how many ms.
+	std::optional<std::int64_t> ms_to_tick() const
+	{
+		if (!gpio_driver_ || !gpio_driver_->blinking())
+			return std::nullopt;
+		return gpio_driver_->ms_to_tick(monotonic_ms());
+	}
+	void tick()
+	{
+		if (!gpio_driver_)
+			return;
+		gpio_driver_->tick(monotonic_ms());
+		log_gpio(now());
 	}
 
 	void step()
@@ -175,6 +287,11 @@ public:
 		DrainAction due = drain_.due(t);
 		if (due != DrainAction::none)
 			act(due, s, r, node);
+		if (gpio_driver_) {
+			gpio_driver_->poll(s.band, r.temp_c, steps_running(node_),
+					   monotonic_ms());
+			log_gpio(t);
+		}
 	}
 
 private:
@@ -233,6 +350,23 @@ private:
 		error(PI_TASK ": sensor problems (band %s until they clear): %s",
 		      r.temp_c ? "from what could be read" : "unknown",
 		      all.c_str());
+	}
+
+	// Failed line writes: one line on a change, rarely while they last,
+	// one when they work again.
+	void log_gpio(time_t t)
+	{
+		std::vector<std::string> errs = gpio_driver_->take_errors();
+		if (!gpio_log_.should_log(errs, t))
+			return;
+		if (errs.empty()) {
+			info(PI_TASK ": GPIO lines driven again");
+			return;
+		}
+		std::string all;
+		for (const std::string &e : errs)
+			all += (all.empty() ? "" : "; ") + e;
+		error(PI_TASK ": GPIO: %s (retrying)", all.c_str());
 	}
 
 	// A failed call to slurmctld: one line on the first failure and
@@ -326,7 +460,9 @@ private:
 	NodePipeline pipe_;
 	DrainTracker drain_;
 	RingWriter ring_;
-	ProblemLog sensor_log_, ctld_log_, extra_log_, ring_log_;
+	ProblemLog sensor_log_, ctld_log_, extra_log_, ring_log_, gpio_log_;
+	std::unique_ptr<GpioLines> gpio_;
+	std::optional<GpioDriver> gpio_driver_; // drives *gpio_
 };
 
 void run(Control &c)
@@ -360,13 +496,32 @@ void run(Control &c)
 			vcio.reset();
 		}
 	}
-	Agent agent(node, cfg, vcio ? &*vcio : nullptr);
+	Agent agent(node, cfg, vcio ? &*vcio : nullptr, open_gpio(cfg));
 	info(PI_TASK ": sampling node %s every %ds; publishing to its Extra on change and every %ds; DrainOnCritical=%s",
 	     node.c_str(), cfg.poll_interval, cfg.publish_interval,
 	     cfg.drain_on_critical ? "yes" : "no");
-	do {
+	using Clock = std::chrono::steady_clock;
+	for (;;) {
 		agent.step();
-	} while (!wait_for_stop(c, std::chrono::seconds(cfg.poll_interval)));
+		// Until the next sample; a blinking LED wakes the thread at
+		// each of its edges in between.
+		const Clock::time_point next =
+			Clock::now() + std::chrono::seconds(cfg.poll_interval);
+		for (;;) {
+			Clock::duration left = next - Clock::now();
+			if (left <= Clock::duration::zero())
+				break;
+			std::optional<std::int64_t> tick = agent.ms_to_tick();
+			Clock::duration wait = left;
+			if (tick)
+				wait = std::min<Clock::duration>(
+					left, std::chrono::milliseconds(*tick));
+			if (wait_for_stop(c, wait))
+				return;
+			if (tick && Clock::now() < next)
+				agent.tick();
+		}
+	}
 }
 
 void *thread_main(void *arg)

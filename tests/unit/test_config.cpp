@@ -46,6 +46,13 @@ Test(config, empty_text_gives_the_documented_defaults)
 	cr_assert(!c.drain_on_critical);
 	cr_assert(c.default_thermal_policy == ThermalPolicy::balanced);
 	cr_assert_eq(c.memory_reserve_mb, 256);
+	cr_assert(c.gpio_chip.empty());
+	cr_assert(c.led_line.empty());
+	cr_assert(c.fan_line.empty());
+	cr_assert(!c.gpio_enabled());
+	cr_assert_eq(c.fan_on_temp, 65.0);
+	cr_assert_eq(c.fan_off_temp, 55.0);
+	cr_assert_eq(c.led_blink_ms, 500);
 }
 
 Test(config, default_text_parses_to_the_defaults)
@@ -63,7 +70,9 @@ Test(config, default_text_documents_every_key)
 	      "\nRingHours=4\n",
 	      "\nWarmTemp=60\n", "\nHotTemp=70\n", "\nCriticalTemp=80\n",
 	      "\nHysteresis=3\n", "\nDrainOnCritical=no\n",
-	      "\nDefaultThermalPolicy=balanced\n", "\nMemoryReserveMB=256\n"}) {
+	      "\nDefaultThermalPolicy=balanced\n", "\nMemoryReserveMB=256\n",
+	      "\nGpioChip=\n", "\nLedLine=\n", "\nFanLine=\n", "\nFanOnTemp=65\n",
+	      "\nFanOffTemp=55\n", "\nLedBlinkMs=500\n"}) {
 		auto at = text.find(line);
 		cr_assert(at != std::string::npos, "missing %s", line);
 		// The line before each key is its comment.
@@ -370,4 +379,103 @@ Test(config, resume_after_zero_is_refused_by_name)
 	cr_assert_eq(r.errors.size(), 1);
 	cr_assert(r.errors[0].find("slurm-pi.conf:1: ResumeAfter: '0' is out of range") == 0,
 		  "%s", r.errors[0].c_str());
+}
+
+// ---- GPIO keys
+
+Test(config, gpio_keys_are_read)
+{
+	ConfigResult r = parse("GpioChip=pinctrl-bcm2711\nLedLine=GPIO17\n"
+			       "FanLine=18\nFanOnTemp=70\nFanOffTemp=62.5\n"
+			       "LedBlinkMs=250\n");
+	cr_assert(r.ok(), "%s", r.errors.empty() ? "" : r.errors[0].c_str());
+	const Config &c = r.config;
+	assert_sv_eq(c.gpio_chip, "pinctrl-bcm2711");
+	assert_sv_eq(c.led_line, "GPIO17");
+	assert_sv_eq(c.fan_line, "18");
+	cr_assert(c.gpio_enabled());
+	GpioSettings g = c.gpio_settings();
+	cr_assert_eq(g.fan_on_temp, 70.0);
+	cr_assert_eq(g.fan_off_temp, 62.5);
+	cr_assert_eq(g.led_blink_ms, 250);
+}
+
+Test(config, one_gpio_line_enables_gpio)
+{
+	cr_assert(parse("FanLine=GPIO18").config.gpio_enabled());
+	cr_assert(parse("LedLine=4").config.gpio_enabled());
+	cr_assert(!parse("GpioChip=pinctrl-rp1").config.gpio_enabled());
+}
+
+Test(config, empty_gpio_values_mean_off)
+{
+	ConfigResult r = parse("GpioChip=\nLedLine=\nFanLine=  # none\n");
+	cr_assert(r.ok(), "%s", r.errors.empty() ? "" : r.errors[0].c_str());
+	cr_assert(!r.config.gpio_enabled());
+	// Other keys still refuse an empty value.
+	expect_error("FanOnTemp=", "slurm-pi.conf:1: FanOnTemp: empty value");
+}
+
+Test(config, bad_gpio_lines_name_the_key)
+{
+	expect_error("LedLine=GPIO 17",
+		     "slurm-pi.conf:1: LedLine: 'GPIO 17' has a space or a character "
+		     "that is not printable ASCII (want a line name such as GPIO17 "
+		     "or an offset such as 17)");
+	expect_error("\nFanLine=1024",
+		     "slurm-pi.conf:2: FanLine: '1024' is out of range 0..1023 for a "
+		     "line offset");
+	expect_error("FanLine=-4",
+		     "slurm-pi.conf:1: FanLine: '-4' is not a line offset (0..1023) "
+		     "nor a line name");
+	expect_error("LedLine=A234567890123456789012345678901x",
+		     "slurm-pi.conf:1: LedLine: 'A234567890123456789012345678901x' "
+		     "is longer than 31 characters (want a line name such as GPIO17 "
+		     "or an offset such as 17)");
+	expect_error("GpioChip=pinctrl\x01",
+		     "slurm-pi.conf:1: GpioChip: 'pinctrl\\x01' has a space or a "
+		     "character that is not printable ASCII (want a chip label such "
+		     "as pinctrl-bcm2711)");
+}
+
+Test(config, a_bad_gpio_line_keeps_gpio_off)
+{
+	ConfigResult r = parse("LedLine=GPIO 17");
+	cr_assert(!r.ok());
+	cr_assert(!r.config.gpio_enabled());
+}
+
+Test(config, fan_off_temp_must_be_below_fan_on_temp)
+{
+	expect_error("FanOnTemp=60\nFanOffTemp=60",
+		     "slurm-pi.conf:2: FanOffTemp (60) must be below FanOnTemp (60)");
+	expect_error("FanOffTemp=70",
+		     "slurm-pi.conf:1: FanOffTemp (70) must be below FanOnTemp (65)");
+	expect_error("FanOnTemp=50",
+		     "slurm-pi.conf:1: FanOffTemp (55) must be below FanOnTemp (50)");
+	cr_assert(parse("FanOnTemp=60\nFanOffTemp=59.9").ok());
+}
+
+Test(config, a_bad_fan_temp_gives_one_error)
+{
+	expect_error("FanOnTemp=hot\nFanOffTemp=70",
+		     "slurm-pi.conf:1: FanOnTemp: 'hot' is not a number");
+	expect_error("FanOffTemp=101",
+		     "slurm-pi.conf:1: FanOffTemp: '101' is out of range 0..100 C");
+}
+
+Test(config, led_and_fan_must_be_different_lines)
+{
+	expect_error("LedLine=GPIO17\nFanLine=GPIO17",
+		     "slurm-pi.conf:2: LedLine (GPIO17) and FanLine (GPIO17) must be "
+		     "different lines");
+	cr_assert(parse("LedLine=GPIO17\nFanLine=GPIO18").ok());
+}
+
+Test(config, led_blink_ms_range)
+{
+	expect_error("LedBlinkMs=99",
+		     "slurm-pi.conf:1: LedBlinkMs: '99' is out of range 100..10000 ms");
+	expect_error("LedBlinkMs=10001",
+		     "slurm-pi.conf:1: LedBlinkMs: '10001' is out of range 100..10000 ms");
 }
