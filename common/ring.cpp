@@ -273,35 +273,30 @@ std::string RingWriter::check_mapped() const
 RingWriter::Result RingWriter::append(const RingSample &s)
 {
 	Result res;
+	// Remove what is at the path (unless nothing is) and make a new ring;
+	// false with res.error set when that fails.
+	auto replace = [&](const std::string &why, bool missing) {
+		if (!missing && unlink(path_.c_str()) != 0 && errno != ENOENT) {
+			res.error = path_ + ": " + why + "; cannot remove it: " +
+				    errno_string(errno);
+			return false;
+		}
+		res.error = create();
+		return res.error.empty();
+	};
 	if (!map_) {
 		std::string why = open_existing();
 		if (!why.empty()) {
 			// A missing file is the normal first start.
 			bool missing = why == errno_string(ENOENT);
-			if (!missing && unlink(path_.c_str()) != 0 && errno != ENOENT) {
-				res.error = path_ + ": " + why + "; cannot remove it: " +
-					    errno_string(errno);
+			if (!replace(why, missing))
 				return res;
-			}
-			std::string err = create();
-			if (!err.empty()) {
-				res.error = err;
-				return res;
-			}
 			res.recreated = missing ? "created" : "was unusable (" + why + "); recreated";
 		}
 	} else if (std::string why = check_mapped(); !why.empty()) {
 		unmap();
-		if (unlink(path_.c_str()) != 0 && errno != ENOENT) {
-			res.error = path_ + ": " + why + "; cannot remove it: " +
-				    errno_string(errno);
+		if (!replace(why, false))
 			return res;
-		}
-		std::string err = create();
-		if (!err.empty()) {
-			res.error = err;
-			return res;
-		}
 		res.recreated = "was damaged (" + why + "); recreated";
 	}
 
