@@ -162,7 +162,11 @@ std::string RingWriter::open_existing()
 		ssize_t got = pread(fd, h, sizeof h, 0);
 		if (got < static_cast<ssize_t>(sizeof h))
 			why = check_header(h, got < 0 ? 0 : static_cast<std::size_t>(got), 0);
-		else
+		else if (check_header(h, static_cast<std::size_t>(st.st_size), 0).empty())
+			// A sound ring of another size: PollInterval or RingHours
+			// changed since it was made.
+			resized_from_ = u32_at(h, 20);
+		if (why.empty() || resized_from_)
 			why = check_header(h, static_cast<std::size_t>(st.st_size), slots_);
 		if (why.empty())
 			why = "size " + std::to_string(st.st_size) + " bytes, expected " +
@@ -285,13 +289,19 @@ RingWriter::Result RingWriter::append(const RingSample &s)
 		return res.error.empty();
 	};
 	if (!map_) {
+		resized_from_ = 0;
 		std::string why = open_existing();
 		if (!why.empty()) {
 			// A missing file is the normal first start.
 			bool missing = why == errno_string(ENOENT);
 			if (!replace(why, missing))
 				return res;
-			res.recreated = missing ? "created" : "was unusable (" + why + "); recreated";
+			if (missing)
+				res.recreated = "created";
+			else if (resized_from_)
+				res.resized_from = resized_from_;
+			else
+				res.recreated = "was unusable (" + why + "); recreated";
 		}
 	} else if (std::string why = check_mapped(); !why.empty()) {
 		unmap();

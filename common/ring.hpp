@@ -104,6 +104,10 @@ public:
 		bool ok = false;
 		std::string error;     // when !ok: what failed, naming the path
 		std::string recreated; // not empty: the file was (re)created, and why
+		// Not 0: a sound ring of this many slots was replaced by one of
+		// the configured size (PollInterval or RingHours changed): not
+		// damage, and `recreated` stays empty.
+		std::uint32_t resized_from = 0;
 	};
 
 	// Write one sample. Opens or creates the file on first use, checks it
@@ -128,6 +132,7 @@ private:
 	int fd_ = -1;
 	unsigned char *map_ = nullptr;
 	std::uint64_t dev_ = 0, ino_ = 0;
+	std::uint32_t resized_from_ = 0; // set by open_existing()
 };
 
 struct RingRead {

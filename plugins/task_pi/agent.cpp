@@ -318,9 +318,13 @@ private:
 				      res.error.c_str());
 			return;
 		}
-		if (ring_log_.should_log({}, t) && res.recreated.empty())
+		if (ring_log_.should_log({}, t) && res.recreated.empty() && !res.resized_from)
 			info(PI_TASK ": sample ring %s written again", ring_.path().c_str());
-		if (res.recreated == "created")
+		if (res.resized_from)
+			info(PI_TASK ": sample ring %s resized from %u to %u slots (%d h at %ds); older samples dropped",
+			     ring_.path().c_str(), res.resized_from, ring_.slots(),
+			     cfg_.ring_hours, cfg_.poll_interval);
+		else if (res.recreated == "created")
 			info(PI_TASK ": sample ring %s created: %u slots (%d h at %ds), %zu bytes",
 			     ring_.path().c_str(), ring_.slots(), cfg_.ring_hours,
 			     cfg_.poll_interval, ring_file_size(ring_.slots()));
