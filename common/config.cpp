@@ -73,9 +73,8 @@ const KeySpec kKeys[] = {
 	 "Seconds after which a node's telemetry is stale: its band is then\n"
 	 "\"unknown\" and it is scheduled as if slurm-pi were not there (fail\n"
 	 "open). Must exceed PublishInterval, or healthy nodes would go stale\n"
-	 "between heartbeats.\n"
-	 "NOT IN EFFECT YET for placement: the select plugin does not read\n"
-	 "telemetry yet."},
+	 "between heartbeats. Read by select/pi_cons_tres (slurmctld) and\n"
+	 "`slurm-pi nodes`."},
 	{"RingHours", IntKey{&Config::ring_hours, 1, 48, "hours"},
 	 "Hours of samples task/pi keeps on each node in a small memory-mapped\n"
 	 "ring, <SlurmdSpoolDir>/slurm-pi.ring, from which slurmstepd computes\n"
@@ -90,10 +89,8 @@ const KeySpec kKeys[] = {
 	 "Bands must rise: WarmTemp < HotTemp < CriticalTemp."},
 	{"HotTemp", NumKey{&Config::hot_temp, 0, 100, "C"},
 	 "Degrees C from which a node is \"hot\": 10 C before the firmware starts\n"
-	 "throttling, meant for strict jobs to avoid and balanced jobs to\n"
-	 "pass over while there is still headroom.\n"
-	 "Today the bands show in `slurm-pi status`; placement does not use\n"
-	 "them yet."},
+	 "throttling, so strict jobs avoid it and balanced jobs put it behind\n"
+	 "cooler nodes while there is still headroom."},
 	{"CriticalTemp", NumKey{&Config::critical_temp, 0, 100, "C"},
 	 "Degrees C from which a node is \"critical\". The firmware throttles the\n"
 	 "ARM cores progressively from 80 C and caps every model at 85 C, so a\n"
@@ -123,8 +120,19 @@ const KeySpec kKeys[] = {
 	 "Thermal policy of jobs that do not choose one with --thermal:\n"
 	 "strict (never on hot or critical nodes), balanced (prefer cooler\n"
 	 "nodes), any (ignore telemetry).\n"
-	 "NOT IN EFFECT YET: select/pi_cons_tres places every job as cons_tres\n"
-	 "does; --thermal is checked and recorded, not acted on."},
+	 "Read by select/pi_cons_tres in slurmctld (restart or reconfigure\n"
+	 "slurmctld after a change). strict leaves out hot and critical nodes,\n"
+	 "balanced critical ones (and puts warm and hot nodes behind cooler\n"
+	 "ones), any leaves out none (faster models first, the band only breaks\n"
+	 "ties). A node the job names (--nodelist) is never left out; stale or\n"
+	 "missing telemetry never leaves a node out. Admin Weight stays first."},
+	{"WarmPenalty", IntKey{&Config::warm_penalty, 0, 30, "steps"},
+	 "How far behind cool nodes of the same Weight select/pi_cons_tres puts\n"
+	 "a warm node (strict and balanced jobs). 0 = no preference; 1 step\n"
+	 "outweighs any difference in model speed."},
+	{"HotPenalty", IntKey{&Config::hot_penalty, 0, 30, "steps"},
+	 "The same for a hot node (balanced jobs; strict jobs leave hot nodes\n"
+	 "out). Should exceed WarmPenalty."},
 	{"MemoryReserveMB",
 	 IntKey{&Config::memory_reserve_mb, 0, 65536, "MB"},
 	 "Megabytes of memory `slurm-pi nodeconf` keeps back for the OS when it\n"
@@ -497,6 +505,11 @@ ThermalLimits Config::thermal_limits() const
 	l.hysteresis = hysteresis;
 	l.stale_after = stale_after;
 	return l;
+}
+
+PlacementPenalties Config::placement_penalties() const
+{
+	return PlacementPenalties{warm_penalty, hot_penalty};
 }
 
 DrainRules Config::drain_rules() const

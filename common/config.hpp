@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/drain.hpp"
+#include "common/placement.hpp"
 #include "common/gpio_policy.hpp"
 #include "common/policy.hpp"
 #include "common/thermal.hpp"
@@ -35,6 +36,8 @@ struct Config {
 	int drain_grace = 30;    // DrainGrace, seconds
 	int resume_after = 300;  // ResumeAfter, seconds
 	ThermalPolicy default_thermal_policy = ThermalPolicy::balanced; // DefaultThermalPolicy
+	int warm_penalty = 2; // WarmPenalty
+	int hot_penalty = 8;  // HotPenalty
 	int memory_reserve_mb = 256; // MemoryReserveMB
 	// GPIO (off unless LedLine or FanLine is set). Line values are checked
 	// by parse_gpio_line() when parsed; "" = no such line.
@@ -47,6 +50,7 @@ struct Config {
 
 	ThermalLimits thermal_limits() const;
 	DrainRules drain_rules() const;
+	PlacementPenalties placement_penalties() const;
 	GpioSettings gpio_settings() const;
 	// Whether any GPIO line is configured.
 	bool gpio_enabled() const { return !led_line.empty() || !fan_line.empty(); }

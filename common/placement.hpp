@@ -1,0 +1,62 @@
+// Thermal- and Pi-aware placement: which candidate nodes a job may use and
+// in which order cons_tres should try them.
+//
+// Pure: select/pi_cons_tres gives it, per candidate node, the band it reads
+// from the node's telemetry (stale or missing data = unknown), the model's
+// speed score and whether the job named the node; it gets back, per node,
+// whether to leave it out and the low byte of the node's sched_weight.
+//
+// Slurm orders candidates by sched_weight = Weight << 8 | low byte, lowest
+// first. slurm-pi writes only the low byte, so the admin's Weight stays the
+// primary key; within one Weight:
+//   strict, balanced: cooler bands first, then faster models;
+//   any:              faster models first; the band only breaks ties.
+// Exclusion: strict leaves out hot and critical nodes, balanced critical
+// ones, any none. A node the job named (--nodelist) is never left out, and
+// unknown telemetry is never a reason to leave a node out (fail open).
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "common/policy.hpp"
+#include "common/telemetry.hpp"
+#include "common/thermal.hpp"
+
+namespace slurmpi {
+
+// Penalties of the warm and hot bands (slurm-pi.conf WarmPenalty,
+// HotPenalty): how far back a warm or hot node goes behind a cool one.
+// 0..kMaxPenalty; hot should exceed warm.
+inline constexpr int kMaxPenalty = 30;
+struct PlacementPenalties {
+	int warm = 2;
+	int hot = 8;
+};
+
+struct PlacementNode {
+	Band band = Band::unknown; // as of now (see scheduling_band)
+	double speed = 0;          // speed score (Pi 4B = 1.0); 0 = unknown
+	bool required = false;     // named by the job
+};
+
+struct PlacementResult {
+	bool exclude = false;
+	std::uint8_t rank = 0xff; // the low byte of sched_weight
+};
+
+// The band the scheduler uses for a parsed telemetry record: unknown when
+// there is none, or when it is stale at `now` (see is_stale()).
+Band scheduling_band(const TelemetryParse &p, std::int64_t now,
+		     std::int64_t stale_after);
+
+// Whether `policy` leaves out a node in `band` (before `required`).
+bool policy_excludes(ThermalPolicy policy, Band band);
+
+// One result per node, in order; `out.size()` must equal `nodes.size()`.
+// No allocation, no exceptions.
+void place(ThermalPolicy policy, const PlacementPenalties &pen,
+	   std::span<const PlacementNode> nodes,
+	   std::span<PlacementResult> out) noexcept;
+
+} // namespace slurmpi

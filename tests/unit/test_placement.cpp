@@ -1,0 +1,131 @@
+#include <criterion/criterion.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/placement.hpp"
+#include "tests/unit/helpers.hpp"
+
+using namespace slurmpi;
+
+static constexpr std::int64_t kNow = 1796030000;
+
+static std::vector<PlacementResult> run(ThermalPolicy p,
+					const std::vector<PlacementNode> &nodes,
+					PlacementPenalties pen = {})
+{
+	std::vector<PlacementResult> out(nodes.size());
+	place(p, pen, nodes, out);
+	return out;
+}
+
+static PlacementNode node(Band b, double speed = 1.0, bool required = false)
+{
+	return PlacementNode{b, speed, required};
+}
+
+Test(placement, strict_leaves_out_hot_and_critical)
+{
+	auto r = run(ThermalPolicy::strict, {node(Band::cool), node(Band::warm),
+					     node(Band::hot), node(Band::critical),
+					     node(Band::unknown)});
+	bool want[] = {false, false, true, true, false};
+	for (std::size_t i = 0; i < r.size(); i++)
+		cr_assert_eq(r[i].exclude, want[i], "node %zu", i);
+}
+
+Test(placement, balanced_leaves_out_critical_only)
+{
+	auto r = run(ThermalPolicy::balanced, {node(Band::cool), node(Band::warm),
+					       node(Band::hot), node(Band::critical),
+					       node(Band::unknown)});
+	bool want[] = {false, false, false, true, false};
+	for (std::size_t i = 0; i < r.size(); i++)
+		cr_assert_eq(r[i].exclude, want[i], "node %zu", i);
+}
+
+Test(placement, any_leaves_out_nothing)
+{
+	auto r = run(ThermalPolicy::any, {node(Band::critical), node(Band::hot)});
+	cr_assert(!r[0].exclude && !r[1].exclude);
+}
+
+Test(placement, a_node_the_job_named_is_never_left_out)
+{
+	auto r = run(ThermalPolicy::strict,
+		     {node(Band::critical, 1.0, true), node(Band::hot, 1.0, true)});
+	cr_assert(!r[0].exclude && !r[1].exclude);
+}
+
+Test(placement, balanced_orders_cooler_first_then_faster)
+{
+	// A cool Pi 3B+ (0.55) before a warm Pi 5 (2.3): the band comes first.
+	auto r = run(ThermalPolicy::balanced,
+		     {node(Band::cool, 0.55), node(Band::warm, 2.3),
+		      node(Band::hot, 2.3), node(Band::cool, 2.3)});
+	cr_assert_lt(r[3].rank, r[0].rank, "faster among cool");
+	cr_assert_lt(r[0].rank, r[1].rank, "cool before warm");
+	cr_assert_lt(r[1].rank, r[2].rank, "warm before hot");
+}
+
+Test(placement, hot_is_penalized_more_than_warm_by_the_config)
+{
+	PlacementPenalties pen{1, 20};
+	auto r = run(ThermalPolicy::balanced, {node(Band::warm), node(Band::hot)}, pen);
+	cr_assert_lt(r[0].rank, r[1].rank);
+	// Penalties 0: bands tie and speed decides.
+	r = run(ThermalPolicy::balanced, {node(Band::hot, 1.0), node(Band::cool, 0.5)},
+		PlacementPenalties{0, 0});
+	cr_assert_lt(r[0].rank, r[1].rank);
+}
+
+Test(placement, any_orders_faster_first_band_breaks_ties)
+{
+	auto r = run(ThermalPolicy::any,
+		     {node(Band::hot, 2.3), node(Band::cool, 1.0), node(Band::cool, 2.3)});
+	cr_assert_lt(r[0].rank, r[1].rank, "a hot Pi 5 before a cool Pi 4");
+	cr_assert_lt(r[2].rank, r[0].rank, "equal speed: the cooler one");
+}
+
+Test(placement, unknown_is_scheduled_like_a_cool_node_of_average_speed)
+{
+	auto r = run(ThermalPolicy::strict, {node(Band::unknown, 0), node(Band::cool, 1.0)});
+	cr_assert(!r[0].exclude);
+	cr_assert_eq(r[0].rank, r[1].rank);
+}
+
+Test(placement, ranks_stay_in_the_low_byte_for_any_input)
+{
+	PlacementPenalties wild{1000, -5};
+	for (ThermalPolicy p : {ThermalPolicy::strict, ThermalPolicy::balanced,
+				ThermalPolicy::any})
+		for (Band b : {Band::cool, Band::warm, Band::hot, Band::critical,
+			       Band::unknown})
+			for (double s : {-1.0, 0.0, 0.01, 1.0, 3.0, 1e9, 0.0 / 0.0}) {
+				auto r = run(p, {node(b, s)}, wild);
+				cr_assert_leq(r[0].rank, 0xfe);
+			}
+}
+
+Test(placement, stale_or_missing_telemetry_is_unknown)
+{
+	TelemetryParse p = parse_extra(
+		"{\"pi\":{\"v\":1,\"band\":\"hot\",\"ts\":" + std::to_string(kNow - 10) + "}}");
+	cr_assert(scheduling_band(p, kNow, 300) == Band::hot);
+	cr_assert(scheduling_band(p, kNow + 400, 300) == Band::unknown);
+	cr_assert(scheduling_band(parse_extra(""), kNow, 300) == Band::unknown);
+	cr_assert(scheduling_band(parse_extra("rack 2"), kNow, 300) == Band::unknown);
+	cr_assert(scheduling_band(parse_extra("{\"pi\":{\"v\":1,\"band\":\"critical\"}}"),
+				  kNow, 300) == Band::unknown,
+		  "a record without ts is not trusted");
+}
+
+Test(placement, out_shorter_than_nodes_is_not_overrun)
+{
+	std::array<PlacementNode, 3> nodes{node(Band::hot), node(Band::hot), node(Band::hot)};
+	std::array<PlacementResult, 2> out{};
+	place(ThermalPolicy::strict, {}, nodes, out);
+	cr_assert(out[0].exclude && out[1].exclude);
+}
