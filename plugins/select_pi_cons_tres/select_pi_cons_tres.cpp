@@ -7,8 +7,10 @@
 // in several places (read_config.c, node_mgr.c, job_scheduler.c,
 // gres_ctld.c) and those paths must keep working.
 //
-// The Pi-aware part (job_test filtering by thermal band) builds on this
-// forwarding core; until it lands every call is cons_tres unchanged.
+// The Pi-aware part is job_test (thermal.cpp): in slurmctld, before it
+// delegates, it leaves out nodes the job's thermal policy excludes and
+// orders the rest by band and model speed; everything else is cons_tres
+// unchanged.
 
 extern "C" {
 #include "config.h"
@@ -21,10 +23,9 @@ extern "C" {
 #include "src/slurmctld/slurmctld.h"
 }
 
-#include <cstring>
 #include <exception>
 
-#include "common/policy.hpp"
+#include "plugins/select_pi_cons_tres/thermal.hpp"
 
 #define PI_SELECT "select/pi_cons_tres"
 
@@ -102,8 +103,10 @@ extern "C" int init(void)
 			       "delegates to; is select_cons_tres.so in PluginDir?");
 		return SLURM_ERROR;
 	}
-	if (running_in_slurmctld())
+	if (running_in_slurmctld()) {
 		info(PI_SELECT ": loaded, delegating to select/cons_tres");
+		piselect::load_config();
+	}
 	else
 		verbose(PI_SELECT ": loaded, delegating to select/cons_tres");
 	return SLURM_SUCCESS;
@@ -143,58 +146,6 @@ extern "C" int select_p_node_init(void)
 	return g_ops.node_init();
 }
 
-namespace {
-
-// The job's PI_THERMAL (set by spank_pi_thermal with
-// spank_job_control_setenv), or nullptr when it chose none.
-const char *job_thermal_env(const job_record_t *job_ptr)
-{
-	constexpr char kKey[] = "PI_THERMAL=";
-	for (uint32_t i = 0; i < job_ptr->spank_job_env_size; i++) {
-		const char *e = job_ptr->spank_job_env[i];
-		if (e && std::strncmp(e, kKey, sizeof(kKey) - 1) == 0)
-			return e + sizeof(kKey) - 1;
-	}
-	return nullptr;
-}
-
-const char *mode_name(uint16_t mode)
-{
-	switch (mode) {
-	case SELECT_MODE_RUN_NOW: return "RUN_NOW";
-	case SELECT_MODE_TEST_ONLY: return "TEST_ONLY";
-	case SELECT_MODE_WILL_RUN: return "WILL_RUN";
-	default: return "?";
-	}
-}
-
-// With DebugFlags=SelectType: what policy the job asked for. Placement does
-// not act on it yet; this shows that the choice reaches slurmctld.
-void log_job_policy(const job_record_t *job_ptr, uint16_t mode) noexcept
-{
-	if (!(slurm_conf.debug_flags & DEBUG_FLAG_SELECT_TYPE))
-		return;
-	try {
-		const char *value = job_thermal_env(job_ptr);
-		if (!value) {
-			info(PI_SELECT ": %pJ %s: no --thermal, site default applies "
-				       "(thermal placement is not active yet)",
-			     job_ptr, mode_name(mode));
-		} else if (slurmpi::parse_thermal_policy(value)) {
-			info(PI_SELECT ": %pJ %s: PI_THERMAL=%s from --thermal "
-				       "(thermal placement is not active yet)",
-			     job_ptr, mode_name(mode), value);
-		} else {
-			info(PI_SELECT ": %pJ %s: PI_THERMAL: %s; ignored",
-			     job_ptr, mode_name(mode),
-			     slurmpi::thermal_policy_error(value).c_str());
-		}
-	} catch (...) {
-		// Logging must never stand between a job and cons_tres.
-	}
-}
-
-} // namespace
 
 extern "C" int select_p_job_test(job_record_t *job_ptr, bitstr_t *bitmap,
 				 uint32_t min_nodes, uint32_t max_nodes,
@@ -203,10 +154,23 @@ extern "C" int select_p_job_test(job_record_t *job_ptr, bitstr_t *bitmap,
 				 List *preemptee_job_list,
 				 bitstr_t *exc_core_bitmap)
 {
-	log_job_policy(job_ptr, mode);
-	return g_ops.job_test(job_ptr, bitmap, min_nodes, max_nodes, req_nodes,
-			      mode, preemptee_candidates, preemptee_job_list,
-			      exc_core_bitmap);
+	struct Args {
+		job_record_t *job_ptr;
+		bitstr_t *bitmap;
+		uint32_t min_nodes, max_nodes, req_nodes;
+		uint16_t mode;
+		List preemptee_candidates;
+		List *preemptee_job_list;
+		bitstr_t *exc_core_bitmap;
+	} args{job_ptr, bitmap, min_nodes, max_nodes, req_nodes, mode,
+	       preemptee_candidates, preemptee_job_list, exc_core_bitmap};
+	auto cons_tres = [](void *p) {
+		Args &a = *static_cast<Args *>(p);
+		return g_ops.job_test(a.job_ptr, a.bitmap, a.min_nodes, a.max_nodes,
+				      a.req_nodes, a.mode, a.preemptee_candidates,
+				      a.preemptee_job_list, a.exc_core_bitmap);
+	};
+	return piselect::job_test(job_ptr, bitmap, mode, cons_tres, &args);
 }
 
 extern "C" int select_p_job_begin(job_record_t *job_ptr)
@@ -378,6 +342,8 @@ extern "C" int select_p_update_node_config(int index)
 
 extern "C" int select_p_reconfigure(void)
 {
+	if (running_in_slurmctld())
+		piselect::load_config();
 	return g_ops.reconfigure();
 }
 

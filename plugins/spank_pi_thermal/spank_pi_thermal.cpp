@@ -62,11 +62,12 @@ struct spank_option g_thermal_option = {
 	const_cast<char *>("thermal"),
 	const_cast<char *>("POLICY"),
 	const_cast<char *>(
-		"[slurm-pi] Thermal policy of this job: strict, balanced or "
-		"any. Checked here and passed to slurmctld (PI_THERMAL) and to "
-		"the job (SLURM_PI_THERMAL); placement does not act on it yet. "
-		"Default: the site's DefaultThermalPolicy (slurm-pi.conf). "
-		"Env: SLURM_PI_THERMAL."),
+		"[slurm-pi] Thermal placement policy: 'strict' never uses a hot "
+		"or critical (throttling, under-voltage) Pi; 'balanced' never "
+		"uses a critical one and puts hot and warm Pis behind cooler "
+		"ones; 'any' ignores temperature. Nodes named with --nodelist "
+		"are always used. Default: the site's DefaultThermalPolicy "
+		"(slurm-pi.conf). Env: SLURM_PI_THERMAL."),
 	1, 0, on_thermal_option,
 };
 

@@ -12,16 +12,16 @@ is "sbatch --thermal=any: batch job completes" "$(wait_job "$id")" COMPLETED
 is "sbatch --thermal=any: the batch script sees SLURM_PI_THERMAL=any" "$(cat "$dir/env.txt" 2>&1)" any
 
 # The choice reaches slurmctld: with DebugFlags=SelectType the select
-# plugin logs the PI_THERMAL it finds in each job it places.
+# plugin logs the policy it places each job with, and where it came from.
 scontrol setdebugflags +SelectType >/dev/null
 id=$(submit "$dir" --thermal=strict --output=/dev/null --wrap true)
 is "sbatch --thermal=strict: batch job completes" "$(wait_job "$id")" COMPLETED
-like "slurmctld's select plugin sees PI_THERMAL=strict in that job" \
-	"$(cat "$CTLD_DIR/slurmctld.log")" "select/pi_cons_tres: JobId=$id RUN_NOW: PI_THERMAL=strict from --thermal"
+like "slurmctld's select plugin places that job with policy strict from --thermal" \
+	"$(cat "$CTLD_DIR/slurmctld.log")" "select/pi_cons_tres: JobId=$id RUN_NOW: policy strict \(--thermal\)"
 id=$(submit "$dir" --output=/dev/null --wrap true)
 wait_job "$id" >/dev/null
-like "a job without --thermal: the select plugin sees none" \
-	"$(cat "$CTLD_DIR/slurmctld.log")" "select/pi_cons_tres: JobId=$id RUN_NOW: no --thermal"
+like "a job without --thermal gets the site's DefaultThermalPolicy" \
+	"$(cat "$CTLD_DIR/slurmctld.log")" "select/pi_cons_tres: JobId=$id RUN_NOW: policy balanced \(DefaultThermalPolicy\)"
 scontrol setdebugflags -SelectType >/dev/null
 
 out=$(cd "$dir" && as_user sbatch --thermal=hot --wrap true 2>&1); rc=$?
