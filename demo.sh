@@ -3,9 +3,9 @@
 # every slurm-pi plugin loaded into stock Slurm daemons, and runs the seed
 # document's jobs on it as user "pi": job.sh and the Open MPI mpi_job.sh
 # (mpi_hello.c compiled with mpicc). Prints their output, sinfo and squeue,
-# then heats one Pi and browns out another to show task/pi's telemetry in
-# the nodes' Extra and a drain with its reason, and leaves the cluster up
-# to play with. Run as root.
+# then heats one Pi and browns out another to show task/pi's telemetry
+# (`slurm-pi nodes`), a drain with its reason and a strict job placed away
+# from the hot node, and leaves the cluster up to play with. Run as root.
 set -uo pipefail
 top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
@@ -77,29 +77,34 @@ echo
 echo "== squeue =="
 squeue
 
-step 6/6 "Thermal telemetry: pi3 heats up to 84 C, pi4's power supply browns out"
+step 6/6 "Thermal telemetry and placement: pi1 heats up to 74 C, pi4's power supply browns out"
 echo "    DrainOnCritical=yes here: a node critical for DrainGrace (2 s) is drained" >&2
 band_of() { scontrol show node "$1" | sed -n 's/.*"band":"\([a-z]*\)".*/\1/p'; }
-tests/cluster/cluster set pi3 temp=84 >/dev/null
+tests/cluster/cluster set pi1 temp=74 >/dev/null
 tests/cluster/cluster set pi4 undervoltage=1 >/dev/null
-wait_for 10 sh -c '[ "$(sinfo -h -n pi3,pi4 -o %T)" = drained ]' ||
-	failed "pi3 and pi4 were not drained"
-[ "$(band_of pi3)" = critical ] || failed "pi3's Extra does not say critical"
+wait_for 10 sh -c '[ "$(sinfo -h -n pi4 -o %T)" = drained ]' ||
+	failed "pi4 was not drained on under-voltage"
+wait_for 10 sh -c '[ "$(scontrol show node pi1 | grep -o "\"band\":\"[a-z]*\"")" = "\"band\":\"hot\"" ]' ||
+	failed "pi1's Extra does not say hot"
 echo
-echo "== each node's Extra, published by task/pi =="
-for node in $(cluster_nodes); do
-	printf '%s  %s\n' "$node" "$(scontrol show node "$node" | sed -n 's/^ *Extra=//p')"
-done
+echo "== slurm-pi nodes (each node's telemetry, published by task/pi into its Extra) =="
+tools/slurm-pi nodes
 echo
-echo "== sinfo -R (DrainOnCritical=yes: drained after DrainGrace, 2 s here) =="
+echo "== sinfo -R =="
 sinfo -R -o '%42E %9u %19H %N'
-tests/cluster/cluster set pi3 temp=45 >/dev/null
+job3=$(submit "$DEMO_DIR" -N1 --thermal=strict --output=/dev/null --wrap hostname) ||
+	failed "sbatch --thermal=strict failed"
+state=$(wait_job "$job3" 60)
+echo
+echo "== sbatch -N1 --thermal=strict --wrap hostname (job $job3) =="
+echo "$state on $(job_node "$job3"): not on pi1, the hot Pi 5 that stock cons_tres would pick first"
+tests/cluster/cluster set pi1 temp=45 >/dev/null
 tests/cluster/cluster set pi4 undervoltage=0 >/dev/null
 echo
-echo "    pi3 cooled and pi4's supply recovered; slurm-pi resumes both by itself after" >&2
+echo "    pi1 cooled and pi4's supply recovered; slurm-pi resumes pi4 by itself after" >&2
 echo "    ResumeAfter (4 s here). An admin's own drain would be left alone." >&2
-wait_for 15 sh -c '[ "$(sinfo -h -n pi3,pi4 -o %T)" = idle ]' ||
-	failed "pi3 and pi4 were not resumed"
+wait_for 15 sh -c '[ "$(sinfo -h -n pi4 -o %T)" = idle ]' ||
+	failed "pi4 was not resumed"
 echo
 echo "== sinfo =="
 sinfo

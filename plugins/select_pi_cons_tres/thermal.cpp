@@ -19,6 +19,13 @@ extern "C" {
 
 #define PI_SELECT "select/pi_cons_tres"
 
+// slurmctld's node table. Clients (sinfo, squeue, programs linked with
+// libslurm.so) load every select plugin too, and libslurm.so has no such
+// variables: weak references keep the plugin loadable there. job_test runs
+// only in slurmctld, where they are defined.
+#pragma weak node_record_count
+#pragma weak node_record_table_ptr
+
 namespace piselect {
 
 namespace {
@@ -149,7 +156,8 @@ void load_config() noexcept
 int job_test(job_record_t *job_ptr, bitstr_t *bitmap, uint16_t mode,
 	     int (*delegate)(void *), void *arg) noexcept
 {
-	if (mode == SELECT_MODE_TEST_ONLY || !bitmap)
+	if (mode == SELECT_MODE_TEST_ONLY || !bitmap || !&node_record_count ||
+	    !&node_record_table_ptr)
 		return delegate(arg);
 
 	ThermalPolicy policy = ThermalPolicy::balanced;

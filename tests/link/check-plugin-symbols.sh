@@ -12,6 +12,12 @@
 # plugins are not, because clients (squeue, sinfo) load the select plugin
 # without slurmctld's symbols.
 #
+# Select plugins are also loaded by every client (sinfo, squeue, and any
+# program linked with libslurm.so, such as `slurm-pi nodes`), where only
+# libslurm.so is there. Functions bind lazily, but data is bound at load:
+# a select plugin may leave undefined only the data symbols libslurm.so
+# defines (or reference slurmctld's data weakly), or clients fail to load it.
+#
 # TAP on stdout. Skips only when the Slurm daemons are not installed.
 set -u
 
@@ -45,6 +51,11 @@ undefined_symbols() {
 	nm -D --undefined-only "$1" | awk '$1 == "U" { sub(/@.*/, "", $2); print $2 }'
 }
 
+# The data symbols (variables) an object defines.
+defined_data() {
+	nm -D --defined-only "$1" | awk 'NF >= 3 && $2 ~ /^[BDGRSV]$/ { sub(/@.*/, "", $3); print $3 }'
+}
+
 # The object itself and every library the dynamic loader would load for it.
 with_libraries() {
 	echo "$1"
@@ -62,13 +73,27 @@ while read -r obj; do
 	defined_symbols "$obj"
 done <"$tmp/providers" | sort -u >"$tmp/slurm-defined"
 
+while read -r obj; do
+	defined_data "$obj"
+done <"$tmp/providers" | sort -u >"$tmp/slurm-data"
+libslurm=$(ldd /usr/bin/sinfo 2>/dev/null | awk '$1 ~ /^libslurm\.so/ { print $3 }')
+[ -n "$libslurm" ] || libslurm=$(ls /usr/lib/*/libslurm.so.[0-9]* 2>/dev/null | head -n 1)
+if [ -z "$libslurm" ]; then
+	echo "Bail out! libslurm.so not found (libslurm-dev, or ldd /usr/bin/sinfo)"
+	exit 1
+fi
+with_libraries "$libslurm" | while read -r obj; do
+	defined_symbols "$obj"
+done | sort -u >"$tmp/client-defined"
+
 plugins=$(ls "$builddir"/plugins/*/.libs/*.so 2>/dev/null)
 if [ -z "$plugins" ]; then
 	echo "Bail out! no plugin built under $builddir/plugins/*/.libs"
 	exit 1
 fi
 set -- $plugins
-echo "1..$(($# * 2))"
+selects=$(printf '%s\n' "$@" | grep -c '/select_[^/]*\.so$')
+echo "1..$(($# * 2 + selects))"
 
 n=0
 for so in "$@"; do
@@ -86,6 +111,23 @@ for so in "$@"; do
 	else
 		echo "ok $n - $name: every undefined symbol is provided by Slurm or a needed library"
 	fi
+
+	case "$name" in
+	select_*)
+		n=$((n + 1))
+		with_libraries "$so" | tail -n +2 | while read -r lib; do
+			defined_symbols "$lib"
+		done | sort -u - "$tmp/client-defined" >"$tmp/client"
+		comm -12 "$tmp/undefined" "$tmp/slurm-data" | comm -23 - "$tmp/client" >"$tmp/missing"
+		if [ -s "$tmp/missing" ]; then
+			echo "not ok $n - $name: loads in clients (data symbols from $(basename "$libslurm") only)"
+			echo "# $name: daemon-only variables, unresolved in a client (declare them weak):"
+			sed 's/^/#   /' "$tmp/missing"
+		else
+			echo "ok $n - $name: loads in clients (data symbols from $(basename "$libslurm") only)"
+		fi
+		;;
+	esac
 
 	n=$((n + 1))
 	if readelf -d "$so" | grep -Eq '\(FLAGS\).*BIND_NOW|\(FLAGS_1\).* NOW'; then
