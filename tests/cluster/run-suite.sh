@@ -23,7 +23,11 @@ fi
 # One emulated cluster per machine (one bridge, fixed node names): a second
 # run waits for the first instead of tearing its cluster down.
 exec 9>"$CLUSTER_LOCK"
-flock 9
+lock_wait=${SLURM_PI_SUITE_LOCK_WAIT:-1800}
+if ! flock -w "$lock_wait" 9; then
+	echo "Bail out! another run has held $CLUSTER_LOCK for ${lock_wait}s (SLURM_PI_SUITE_LOCK_WAIT); holders: $(fuser "$CLUSTER_LOCK" 2>/dev/null)"
+	exit 1
+fi
 
 file_timeout=${SLURM_PI_SUITE_FILE_TIMEOUT:-600}
 [[ "$file_timeout" =~ ^[1-9][0-9]*$ ]] ||
