@@ -97,7 +97,8 @@ record task/pi publishes into the node's Extra field. Columns:
   MODEL     the Pi model of the record (e.g. 4B, 5, 3B+)
   TEMP      CPU temperature in C
   BAND      cool, warm, hot, critical; "unknown (stale)" when the record
-            is older than StaleAfter of slurm-pi.conf
+            is older than StaleAfter of slurm-pi.conf (or further ahead
+            of this clock), as the scheduler sees it
   CLOCK     ARM clock now / maximum, MHz
   AGE       how long ago the node sampled it (3s, 2m, 1h, 2d)
   THROTTLE  the firmware's throttle flags in words ("none" when all are

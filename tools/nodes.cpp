@@ -191,7 +191,9 @@ std::vector<NodeRow> make_rows(std::span<const NodeInput> nodes,
 			r.note = "the record is " + format_age(-age) +
 				 " ahead of this machine's clock (clock skew?)";
 		r.age_s = std::max<std::int64_t>(age, 0);
-		r.stale = *r.age_s > stale_after;
+		// The scheduler's rule (is_stale): a record further ahead of
+		// this clock than StaleAfter is not trusted either.
+		r.stale = is_stale(r.record->ts, now, stale_after);
 		r.band = r.stale ? Band::unknown : r.record->band;
 		if (r.stale && r.note.empty())
 			r.note = "stale: the record is " + format_age(*r.age_s) +

@@ -68,12 +68,20 @@ Test(rows, exactly_stale_after_is_not_stale)
 
 Test(rows, a_record_from_the_future_has_age_zero_and_a_note)
 {
-	NodeRow r = one_row(extra_at(kNow + 120));
+	NodeRow r = one_row(extra_at(kNow + 60));
 	cr_assert_eq(*r.age_s, 0);
 	cr_assert(!r.stale);
-	cr_assert(contains(r.note, "2m ahead of this machine's clock"), "%s", r.note.c_str());
+	cr_assert(contains(r.note, "1m ahead of this machine's clock"), "%s", r.note.c_str());
 	NodeRow small = one_row(extra_at(kNow + 2));
 	assert_sv_eq(small.note, "");
+}
+
+Test(rows, a_record_further_ahead_than_stale_after_is_stale_as_for_the_scheduler)
+{
+	NodeRow r = one_row(extra_at(kNow + kStale + 1));
+	cr_assert(r.stale);
+	cr_assert(r.band == Band::unknown);
+	cr_assert(contains(r.note, "ahead of this machine's clock"), "%s", r.note.c_str());
 }
 
 Test(rows, no_record_says_why)
