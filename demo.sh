@@ -79,13 +79,11 @@ squeue
 
 step 6/6 "Thermal telemetry and placement: pi1 heats up to 74 C, pi4's power supply browns out"
 echo "    DrainOnCritical=yes here: a node critical for DrainGrace (2 s) is drained" >&2
-band_of() { scontrol show node "$1" | sed -n 's/.*"band":"\([a-z]*\)".*/\1/p'; }
 tests/cluster/cluster set pi1 temp=74 >/dev/null
 tests/cluster/cluster set pi4 undervoltage=1 >/dev/null
-wait_for 10 sh -c '[ "$(sinfo -h -n pi4 -o %T)" = drained ]' ||
+wait_for 10 state_is pi4 'drained|slurm-pi: under-voltage' ||
 	failed "pi4 was not drained on under-voltage"
-wait_for 10 sh -c '[ "$(scontrol show node pi1 | grep -o "\"band\":\"[a-z]*\"")" = "\"band\":\"hot\"" ]' ||
-	failed "pi1's Extra does not say hot"
+wait_for 10 band_is pi1 hot || failed "pi1's Extra does not say hot"
 echo
 echo "== slurm-pi nodes (each node's telemetry, published by task/pi into its Extra) =="
 tools/slurm-pi nodes
@@ -103,8 +101,7 @@ tests/cluster/cluster set pi4 undervoltage=0 >/dev/null
 echo
 echo "    pi1 cooled and pi4's supply recovered; slurm-pi resumes pi4 by itself after" >&2
 echo "    ResumeAfter (4 s here). An admin's own drain would be left alone." >&2
-wait_for 15 sh -c '[ "$(sinfo -h -n pi4 -o %T)" = idle ]' ||
-	failed "pi4 was not resumed"
+wait_for 15 state_is pi4 'idle|none' || failed "pi4 was not resumed"
 echo
 echo "== sinfo =="
 sinfo

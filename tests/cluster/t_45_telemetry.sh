@@ -7,21 +7,10 @@
 . "$CLUSTER_DIR/lib/config.sh"
 plan $((26 + $(cluster_nodes | wc -l)))
 
-extra() { scontrol show node "$1" 2>/dev/null | sed -n 's/^ *Extra=//p'; }
-pi_field()
-{
-	extra "$1" | python3 -c 'import json, sys
-print(json.load(sys.stdin)["pi"].get(sys.argv[1], ""))' "$2" 2>/dev/null
-}
-band_is() { [ "$(pi_field "$1" band)" = "$2" ]; }
-node_state() { sinfo -h -n "$1" -o '%T|%E' 2>/dev/null; }
-state_is() { [ "$(node_state "$1")" = "$2" ]; }
-slurmd_log() { cat "$(node_dir "$1")/slurmd.log"; }
-log_count() { grep -c -- "$2" "$(node_dir "$1")/slurmd.log"; }
 
 for node in $(cluster_nodes); do
 	wait_for 10 band_is "$node" cool
-	like "$node publishes its record into Extra" "$(extra "$node")" \
+	like "$node publishes its record into Extra" "$(node_extra "$node")" \
 		'^\{"pi":\{"v":1,"t":[0-9.]+,"band":"cool","thr":"0x0",.*"model":"[0-9A-Za-z+]+","mem":[0-9]+,"ts":[0-9]+\}\}$'
 done
 
@@ -39,13 +28,13 @@ check "pi3 at 45 C: back to cool" wait_for 3 band_is pi3 cool
 scontrol update nodename=pi2 extra='{"rack":"a"}'
 "$CLUSTER" set pi2 temp=62 >/dev/null
 check "pi2 at 62 C: warm" wait_for 3 band_is pi2 warm
-like "an admin's Extra key is kept beside the record" "$(extra pi2)" '^\{"rack":"a","pi":\{"v":1,.*"band":"warm"'
+like "an admin's Extra key is kept beside the record" "$(node_extra pi2)" '^\{"rack":"a","pi":\{"v":1,.*"band":"warm"'
 
 # Free text in Extra is the admin's: left alone, and the log says why.
 scontrol update nodename=pi2 extra='rack a, shelf 2'
 "$CLUSTER" set pi2 temp=45 >/dev/null
 sleep 2.5
-is "free text in Extra is not overwritten" "$(extra pi2)" 'rack a, shelf 2'
+is "free text in Extra is not overwritten" "$(node_extra pi2)" 'rack a, shelf 2'
 like "slurmd's log says why it is not publishing" "$(slurmd_log pi2)" \
 	'task/pi: not publishing telemetry for node pi2: Extra holds text that is not JSON'
 scontrol update nodename=pi2 extra=''

@@ -8,10 +8,6 @@
 . "$CLUSTER_DIR/lib/config.sh"
 plan 6
 
-extra() { scontrol show node "$1" 2>/dev/null | sed -n 's/^ *Extra=//p'; }
-band_is() { extra "$1" | grep -q "\"band\":\"$2\""; }
-state_is() { [ "$(sinfo -h -n "$1" -o '%T|%E' 2>/dev/null)" = "$2" ]; }
-log_count() { grep -c -- "$2" "$(node_dir "$1")/slurmd.log"; }
 
 conf="$ETC/slurm-pi.conf"
 cp "$conf" "$STATE/slurm-pi.conf.saved"

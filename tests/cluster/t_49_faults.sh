@@ -5,8 +5,6 @@
 . "$(dirname "$0")/lib/suite.sh"
 plan 9
 
-extra_band() { scontrol show node "$1" 2>/dev/null | sed -n 's/.*"band":"\([a-z]*\)".*/\1/p'; }
-band_is() { [ "$(extra_band "$1")" = "$2" ]; }
 threads() { ls "/proc/$(cat "$(node_dir "$1")/slurmd.pid.run")/task" 2>/dev/null | wc -l; }
 samplers() { grep -l '^slurm-pi$' /proc/"$(cat "$(node_dir "$1")/slurmd.pid.run")"/task/*/comm 2>/dev/null | wc -l; }
 

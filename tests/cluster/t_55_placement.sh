@@ -7,7 +7,6 @@
 . "$(dirname "$0")/lib/suite.sh"
 plan 14
 
-band_is() { scontrol show node "$1" 2>/dev/null | grep -q "\"band\":\"$2\""; }
 set_temp()
 {
 	local node=$1 temp=$2 band=$3

@@ -57,3 +57,18 @@ wait_job()
 }
 
 job_node() { scontrol show job "$1" 2>/dev/null | sed -n 's/^ *NodeList=\([^ ]*\).*/\1/p' | head -1; }
+
+# A node as slurmctld sees it: its Extra, a field of the slurm-pi record in
+# it ("" when there is none or it is not JSON), its state|reason, and
+# slurmd's log.
+node_extra() { scontrol show node "$1" 2>/dev/null | sed -n 's/^ *Extra=//p'; }
+pi_field()
+{
+	node_extra "$1" | python3 -c 'import json, sys
+print(json.load(sys.stdin)["pi"].get(sys.argv[1], ""))' "$2" 2>/dev/null
+}
+band_is() { [ "$(pi_field "$1" band)" = "$2" ]; }
+node_state() { sinfo -h -n "$1" -o '%T|%E' 2>/dev/null; }
+state_is() { [ "$(node_state "$1")" = "$2" ]; }
+slurmd_log() { cat "$(node_dir "$1")/slurmd.log"; }
+log_count() { grep -c -- "$2" "$(node_dir "$1")/slurmd.log"; }
