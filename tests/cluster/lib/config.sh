@@ -74,3 +74,15 @@ slurm_pi_conf_write()
 	chmod 0644 "$out.new"
 	mv "$out.new" "$out"
 }
+
+# Set KEY=VALUE in slurm.conf FILE: replace the line that sets KEY (Slurm
+# keys are case-insensitive), or append one.
+slurm_conf_set()
+{
+	local file=$1 key=$2 value=$3
+	if grep -qi "^$key=" "$file"; then
+		sed -i "s|^$key=.*|$key=$value|I" "$file"
+	else
+		echo "$key=$value" >>"$file"
+	fi
+}
