@@ -70,4 +70,25 @@ void place(ThermalPolicy policy, const PlacementPenalties &pen,
 	}
 }
 
+std::string placement_wait_reason(ThermalPolicy policy, const char *source,
+				  int candidates, int hot, int critical)
+{
+	hot = std::max(hot, 0);
+	critical = std::max(critical, 0);
+	int left_out = hot + critical;
+	if (left_out == 0)
+		return "";
+	const char *bands = critical == 0 ? "hot" : hot == 0 ? "critical" : "hot or critical";
+	std::string why = "(";
+	why += source && *source ? source : "DefaultThermalPolicy";
+	why += "=";
+	why += to_string(policy);
+	why += ")";
+	if (left_out >= candidates)
+		return std::string("slurm-pi: all eligible nodes are ") + bands + " " + why;
+	return "slurm-pi: " + std::to_string(left_out) + " of " + std::to_string(candidates) +
+	       " eligible nodes left out as " + bands + " " + why +
+	       ", the rest cannot run the job now";
+}
+
 } // namespace slurmpi

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "common/policy.hpp"
 #include "common/telemetry.hpp"
@@ -58,5 +59,18 @@ bool policy_excludes(ThermalPolicy policy, Band band);
 void place(ThermalPolicy policy, const PlacementPenalties &pen,
 	   std::span<const PlacementNode> nodes,
 	   std::span<PlacementResult> out) noexcept;
+
+// Why a job waits when its policy left nodes out and cons_tres then found
+// no place for it: the text squeue shows as the job's reason, or "" when no
+// node was left out (then the wait is cons_tres's own: Resources).
+//   candidates     nodes the job could use before the policy (eligible)
+//   hot, critical  of those, left out as hot and as critical
+//   source         where the policy came from: "--thermal" or
+//                  "DefaultThermalPolicy"
+// e.g. "slurm-pi: all eligible nodes are hot (--thermal=strict)",
+//      "slurm-pi: 2 of 4 eligible nodes left out as hot or critical
+//       (--thermal=strict), the rest cannot run the job now".
+std::string placement_wait_reason(ThermalPolicy policy, const char *source,
+				  int candidates, int hot, int critical);
 
 } // namespace slurmpi

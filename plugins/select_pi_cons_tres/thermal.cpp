@@ -115,6 +115,38 @@ const char *mode_name(uint16_t mode)
 
 bool debug_select() { return slurm_conf.debug_flags & DEBUG_FLAG_SELECT_TYPE; }
 
+// The wait reason slurm-pi gives a job. select_nodes() keeps a reason set
+// by the select plugin only for a few legacy codes, so slurm-pi borrows
+// WAIT_BLOCK_D_ACTION (a Blue Gene leftover nothing else sets) and puts
+// its text in state_desc, which squeue and scontrol show in its place.
+constexpr enum job_state_reason kReason = WAIT_BLOCK_D_ACTION;
+constexpr char kReasonPrefix[] = "slurm-pi: ";
+
+bool has_our_reason(const job_record_t *job_ptr)
+{
+	return job_ptr->state_reason == kReason && job_ptr->state_desc &&
+	       std::strncmp(job_ptr->state_desc, kReasonPrefix, sizeof(kReasonPrefix) - 1) == 0;
+}
+
+// After cons_tres's answer in RUN_NOW: when the policy left nodes out and
+// the job got none, say so; otherwise take back a reason of ours from an
+// earlier try, so that Slurm gives its own (Resources, Priority...).
+void set_wait_reason(job_record_t *job_ptr, int rc, ThermalPolicy policy,
+		     const char *source, int candidates, int hot, int critical)
+{
+	if (rc != SLURM_SUCCESS && hot + critical > 0) {
+		std::string why = placement_wait_reason(policy, source, candidates, hot, critical);
+		if (has_our_reason(job_ptr) && why == job_ptr->state_desc)
+			return;
+		xfree(job_ptr->state_desc);
+		job_ptr->state_desc = xstrdup(why.c_str());
+		job_ptr->state_reason = kReason;
+	} else if (has_our_reason(job_ptr)) {
+		xfree(job_ptr->state_desc);
+		job_ptr->state_reason = WAIT_NO_REASON;
+	}
+}
+
 } // namespace
 
 void load_config() noexcept
@@ -163,7 +195,7 @@ int job_test(job_record_t *job_ptr, bitstr_t *bitmap, uint16_t mode,
 	ThermalPolicy policy = ThermalPolicy::balanced;
 	const char *source = "DefaultThermalPolicy";
 	bool applied = false;
-	int excluded = 0;
+	int excluded = 0, hot = 0, critical = 0;
 	try {
 		policy = job_policy(job_ptr, &source);
 		if (g_cache.size() != static_cast<std::size_t>(node_record_count))
@@ -198,6 +230,10 @@ int job_test(job_record_t *job_ptr, bitstr_t *bitmap, uint16_t mode,
 			if (g_results[k].exclude) {
 				bit_clear(bitmap, g_index[k]);
 				excluded++;
+				if (g_nodes[k].band == Band::critical)
+					critical++;
+				else
+					hot++;
 			}
 		}
 		applied = true;
@@ -225,6 +261,14 @@ int job_test(job_record_t *job_ptr, bitstr_t *bitmap, uint16_t mode,
 			node->sched_weight = g_saved_weight[k];
 			if (rc != SLURM_SUCCESS && g_results[k].exclude)
 				bit_set(bitmap, g_index[k]);
+		}
+		if (mode == SELECT_MODE_RUN_NOW) {
+			try {
+				set_wait_reason(job_ptr, rc, policy, source,
+						static_cast<int>(g_index.size()), hot, critical);
+			} catch (...) {
+				// Only the reason's text is lost: Slurm says Resources.
+			}
 		}
 	}
 	return rc;

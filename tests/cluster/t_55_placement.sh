@@ -5,7 +5,7 @@
 # Nodes: pi1 Pi 5, pi2 and pi3 Pi 4B, pi4 Pi 3B+; DefaultThermalPolicy is
 # balanced. The cluster's slurm-pi.conf polls every 1 s.
 . "$(dirname "$0")/lib/suite.sh"
-plan 14
+plan 17
 
 set_temp()
 {
@@ -41,8 +41,10 @@ is "a strict job naming the hot pi2 runs there: a named node is never left out" 
 	"$(run_job -w pi2 --thermal=strict)" "COMPLETED pi2"
 
 id=$(submit "$dir" --output=/dev/null -N3 --thermal=strict --wrap 'sleep 1')
-sleep 3
+why="slurm-pi: 2 of 4 eligible nodes left out as hot or critical (--thermal=strict), the rest cannot run the job now"
+wait_for 20 reason_is "$id" "$why"
 is "strict -N3 with only two cool Pis waits" "$(job_state "$id")" PENDING
+is "and squeue says why" "$(job_reason "$id")" "$why"
 set_temp pi2 45 cool
 is "and runs once pi2 cools down" "$(wait_job "$id" 60) $(job_node "$id")" "COMPLETED pi[2-4]"
 
@@ -50,8 +52,11 @@ is "and runs once pi2 cools down" "$(wait_job "$id" 60) $(job_node "$id")" "COMP
 for n in $(cluster_nodes); do set_temp "$n" 72.5 hot; done
 is "all hot: a balanced job runs" "$(run_job -N1 | cut -d' ' -f1)" COMPLETED
 id=$(submit "$dir" --output=/dev/null -N1 --thermal=strict --wrap 'sleep 1')
-sleep 3
+why="slurm-pi: all eligible nodes are hot (--thermal=strict)"
+wait_for 20 reason_is "$id" "$why"
 is "all hot: a strict job waits" "$(job_state "$id")" PENDING
+is "with the reason in squeue" "$(job_reason "$id")" "$why"
+like "and in scontrol show job (which writes _ for spaces)" "$(scontrol show job "$id")" "Reason=slurm-pi:_all_eligible_nodes_are_hot_\(--thermal=strict\)"
 set_temp pi4 45 cool
 is "and starts on the node that cooled" "$(wait_job "$id" 60) $(job_node "$id")" "COMPLETED pi4"
 

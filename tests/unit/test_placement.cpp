@@ -129,3 +129,28 @@ Test(placement, out_shorter_than_nodes_is_not_overrun)
 	place(ThermalPolicy::strict, {}, nodes, out);
 	cr_assert(out[0].exclude && out[1].exclude);
 }
+
+Test(placement, wait_reason_names_the_bands_and_the_policy_source)
+{
+	std::string all_hot = placement_wait_reason(ThermalPolicy::strict, "--thermal", 4, 4, 0);
+	cr_assert_str_eq(all_hot.c_str(), "slurm-pi: all eligible nodes are hot (--thermal=strict)");
+	std::string all_crit = placement_wait_reason(ThermalPolicy::balanced, "DefaultThermalPolicy", 2, 0, 2);
+	cr_assert_str_eq(all_crit.c_str(),
+			 "slurm-pi: all eligible nodes are critical (DefaultThermalPolicy=balanced)");
+	std::string mixed = placement_wait_reason(ThermalPolicy::strict, "--thermal", 3, 2, 1);
+	cr_assert_str_eq(mixed.c_str(), "slurm-pi: all eligible nodes are hot or critical (--thermal=strict)");
+	std::string some = placement_wait_reason(ThermalPolicy::strict, "--thermal", 4, 1, 1);
+	cr_assert_str_eq(some.c_str(),
+			 "slurm-pi: 2 of 4 eligible nodes left out as hot or critical (--thermal=strict), "
+			 "the rest cannot run the job now");
+}
+
+Test(placement, no_reason_when_nothing_was_left_out)
+{
+	cr_assert(placement_wait_reason(ThermalPolicy::strict, "--thermal", 4, 0, 0).empty());
+	cr_assert(placement_wait_reason(ThermalPolicy::any, "--thermal", 0, -3, 0).empty(),
+		  "negative counts are nothing left out");
+	std::string no_source = placement_wait_reason(ThermalPolicy::strict, nullptr, 1, 1, 0);
+	cr_assert_str_eq(no_source.c_str(),
+			 "slurm-pi: all eligible nodes are hot (DefaultThermalPolicy=strict)");
+}

@@ -40,6 +40,9 @@ submit()
 }
 
 job_state() { scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
+# The reason squeue shows for a pending job, and whether it is $2.
+job_reason() { squeue -h -j "$1" -o %r 2>/dev/null; }
+reason_is() { [ "$(job_reason "$1")" = "$2" ]; }
 
 # Wait for a job to end; prints its final state.
 wait_job()
