@@ -4,8 +4,9 @@
 # document's jobs on it as user "pi": job.sh and the Open MPI mpi_job.sh
 # (mpi_hello.c compiled with mpicc). Prints their output, sinfo and squeue,
 # then heats one Pi and browns out another to show task/pi's telemetry
-# (`slurm-pi nodes`), a drain with its reason and a strict job placed away
-# from the hot node, and leaves the cluster up to play with. Run as root.
+# (`slurm-pi nodes`), a drain with its reason, a strict job placed away
+# from the hot node and another that waits, saying why in squeue, until the
+# node cools; then leaves the cluster up to play with. Run as root.
 set -uo pipefail
 top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
@@ -96,12 +97,22 @@ state=$(wait_job "$job3" 60)
 echo
 echo "== sbatch -N1 --thermal=strict --wrap hostname (job $job3) =="
 echo "$state on $(job_node "$job3"): not on pi1, the hot Pi 5 that stock cons_tres would pick first"
+job4=$(submit "$DEMO_DIR" -N3 --thermal=strict --output=/dev/null --wrap hostname) ||
+	failed "sbatch -N3 --thermal=strict failed"
+wait_for 20 eval '[[ "$(job_reason "$job4")" == slurm-pi:* ]]' ||
+	failed "job $job4 does not show slurm-pi's reason"
+echo
+echo "== sbatch -N3 --thermal=strict (job $job4) waits: pi4 is drained and pi1 is hot =="
+squeue -j "$job4" -o '%i %T %r'
 tests/cluster/cluster set pi1 temp=45 >/dev/null
 tests/cluster/cluster set pi4 undervoltage=0 >/dev/null
 echo
 echo "    pi1 cooled and pi4's supply recovered; slurm-pi resumes pi4 by itself after" >&2
 echo "    ResumeAfter (4 s here). An admin's own drain would be left alone." >&2
 wait_for 15 state_is pi4 'idle|none' || failed "pi4 was not resumed"
+state=$(wait_job "$job4" 60)
+echo
+echo "== job $job4 once pi1 cooled: $state on $(job_node "$job4") =="
 echo
 echo "== sinfo =="
 sinfo
