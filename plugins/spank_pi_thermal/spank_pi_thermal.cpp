@@ -11,7 +11,9 @@
 //
 // --thermal-report[=yes|no] asks for a thermal summary per node at the end
 // of the job. This plugin only checks the choice and hands it to the job's
-// steps as SLURM_PI_THERMAL_REPORT=yes|no in their environment; task/pi
+// steps as SLURM_PI_THERMAL_REPORT=yes|no in their environment (set in the
+// submitting command's environment, and again in each step's by the remote
+// side when the step got the option); task/pi
 // reads it there at each step's end (slurmstepd, as root), puts the node's
 // summary into the job's AdminComment and, at the end of the batch step,
 // appends the report to the job's output file as the job's user (see
@@ -180,6 +182,13 @@ extern "C" int slurm_spank_init_post_opt(spank_t sp, int, char **)
 				g_report = on;
 			}
 		}
+		// Into this command's own environment, which becomes the job's
+		// (sbatch copies SLURM* variables even with --export=NONE, which
+		// drops Slurm's own _SLURM_SPANK_OPTION_* variable) and that of
+		// the srun steps inside it.
+		if (g_report &&
+		    setenv(kReportEnv, std::string(slurmpi::report_flag_name(*g_report)).c_str(), 1) != 0)
+			slurm_error("slurm-pi thermal: --thermal-report: cannot set %s", kReportEnv);
 		if (!g_policy) {
 			const char *env = std::getenv(kEnvFallback);
 			if (env && *env) {

@@ -6,7 +6,7 @@
 # the option; the report is written as the job's user, never through a
 # symlink and never into a file the user cannot write.
 . "$(dirname "$0")/lib/suite.sh"
-plan 25
+plan 26
 
 dir=$(mktemp -d "$SHARED_DIR/report.XXXXXX"); chown "$JOB_USER" "$dir"
 admin_comment() { scontrol show job "$1" 2>/dev/null | sed -n 's/^ *AdminComment=//p'; }
@@ -81,6 +81,10 @@ is "without --thermal-report: AdminComment stays empty" "$(admin_comment "$id")"
 id=$(cd "$dir" && as_user env SLURM_PI_THERMAL_REPORT=yes sbatch --parsable -w pi2 --output=env.out --wrap 'sleep 1' | cut -d';' -f1)
 wait_job "$id" >/dev/null
 like "SLURM_PI_THERMAL_REPORT=yes asks for the report" "$(cat "$dir/env.out" 2>&1)" \
+	"^slurm-pi thermal report for job $id \(1 node\):"
+id=$(submit "$dir" -w pi2 --export=NONE --thermal-report --output=none.out --wrap 'sleep 1')
+wait_job "$id" >/dev/null
+like "sbatch --export=NONE --thermal-report still reports" "$(cat "$dir/none.out" 2>&1)" \
 	"^slurm-pi thermal report for job $id \(1 node\):"
 id=$(cd "$dir" && as_user env SLURM_PI_THERMAL_REPORT=yes sbatch --parsable -w pi2 --thermal-report=no --output=no.out --wrap 'echo hello' | cut -d';' -f1)
 wait_job "$id" >/dev/null
