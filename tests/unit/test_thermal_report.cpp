@@ -217,3 +217,20 @@ Test(publish, never_overwrites_an_admins_text)
 	cr_assert_eq(f.writes, 0);
 	assert_sv_eq(f.text, "do not touch");
 }
+
+Test(admin_comment, unknowns_round_trip_as_null)
+{
+	NodeSummary s;
+	s.steps = {"0"};
+	s.stats.start = 5;
+	s.stats.end = 9;
+	s.stats.samples = 5;
+	assert_sv_eq(node_summary_json(s),
+		     R"({"steps":["0"],"start":5,"end":9,"samples":5,"max_c":null,"mean_c":null,"throttled_pct":null,"throttled_samples":0,"throttle_known_samples":0,"undervoltage":null,"min_mhz":null})");
+	CommentMerge m = merge_admin_comment("", "pi4", s);
+	CommentRead r = read_admin_comment(m.text);
+	cr_assert_eq(r.nodes.count("pi4"), 1u);
+	assert_sv_eq(node_summary_text(r.nodes["pi4"]),
+		     "temperature unknown, throttling unknown in 5 samples, under-voltage "
+		     "unknown, clock unknown (step 0)");
+}
