@@ -89,12 +89,14 @@ struct spank_option g_thermal_option = {
 };
 
 // --thermal-report takes an optional value: no value means yes. Slurm
-// forwards a flag given without a value to the remote side as "" (srun) or
-// "(null)" (sbatch's job environment); the submit side has checked it.
-int on_report_option(int, const char *optarg, int remote)
+// passes a flag given without a value on as "" (to slurmstepd) or as
+// "(null)": sbatch puts the option into the spank job environment, which
+// reaches the batch script as SLURM_SPANK__SLURM_SPANK_OPTION_..., and every
+// srun inside it reads that back as this option (spank_process_env_options).
+int on_report_option(int, const char *optarg, int)
 {
 	try {
-		if (!optarg || (remote && (!*optarg || std::strcmp(optarg, "(null)") == 0))) {
+		if (!optarg || !*optarg || std::strcmp(optarg, "(null)") == 0) {
 			g_report = true;
 			return 0;
 		}
