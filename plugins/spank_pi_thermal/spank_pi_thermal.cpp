@@ -124,7 +124,8 @@ struct spank_option g_report_option = {
 		"the job's steps on that node; what no sample could tell is "
 		"printed as unknown. Each node's summary also goes into the "
 		"job's AdminComment at each step's end (for srun and salloc jobs "
-		"only there). 'no' turns it off. Env: SLURM_PI_THERMAL_REPORT=yes|no."),
+		"only there). Given alone it means yes; =no turns it off. "
+		"Env: SLURM_PI_THERMAL_REPORT=yes|no."),
 	2, 0, on_report_option,
 };
 
