@@ -62,6 +62,7 @@ like "pi2's line covers the batch step and step 0" "$(report_line "$dir/two.out"
 like "pi3's line (from pi3, through AdminComment): never throttled, full clock" \
 	"$(report_line "$dir/two.out" pi3)" \
 	'^pi3: max 48\.0C mean 48\.0C, throttled 0% of [0-9]+ samples, no under-voltage, min 1500 MHz \(step 0\)$'
+diag "AdminComment=$(admin_comment "$id")"
 is "AdminComment holds both nodes' summaries" "$(entries "$id")" \
 	"pi2 55.0 55.0 100 True 600 batch,0
 pi3 48.0 48.0 0 False 1500 0"
