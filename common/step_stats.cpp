@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -303,12 +305,26 @@ std::optional<StepRecord> parse_step_record(std::string_view line, std::string *
 NodeSummary merge_step_records(std::vector<StepRecord> records)
 {
 	// Earliest start first; of equal starts, the longest first, so that a
-	// covering step comes before the steps inside it.
+	// covering step comes before the steps inside it. Times are whole
+	// seconds: the batch step and an srun step started and ended in the
+	// same seconds have equal intervals, and then the batch, extern and
+	// interactive steps come first, then the numbered ones in order.
+	auto rank = [](const std::string &step) {
+		static const char *const special[] = {"batch", "extern", "interactive", "pending"};
+		for (long i = 0; i < 4; ++i)
+			if (step.rfind(special[i], 0) == 0)
+				return std::pair<long, std::string>(i - 4, step);
+		char *end = nullptr;
+		long n = std::strtol(step.c_str(), &end, 10);
+		return std::pair<long, std::string>(end == step.c_str() ? 0 : n, step);
+	};
 	std::stable_sort(records.begin(), records.end(),
-			 [](const StepRecord &a, const StepRecord &b) {
+			 [&](const StepRecord &a, const StepRecord &b) {
 				 if (a.stats.start != b.stats.start)
 					 return a.stats.start < b.stats.start;
-				 return a.stats.end > b.stats.end;
+				 if (a.stats.end != b.stats.end)
+					 return a.stats.end > b.stats.end;
+				 return rank(a.step) < rank(b.step);
 			 });
 	NodeSummary out;
 	StepStats &m = out.stats;

@@ -336,3 +336,18 @@ Test(merge_steps, job_records_of_one_node_are_read_back)
 	cr_assert(none.has_value());
 	cr_assert(none->empty());
 }
+
+Test(merge_steps, equal_intervals_count_once_batch_first_then_by_number)
+{
+	// Whole seconds: the batch step and srun steps 0 and 10 of a short job
+	// started and ended in the same seconds (written in this order).
+	NodeSummary m = merge_step_records(
+		{rec("10", 100, 103, 4, 55.0, 55.0, 4, 4, true, 600),
+		 rec("0", 100, 103, 4, 55.0, 55.0, 4, 4, true, 600),
+		 rec("batch", 100, 103, 4, 55.0, 55.0, 4, 4, true, 600)});
+	cr_assert_eq(m.stats.samples, 4);
+	cr_assert_eq(m.steps.size(), 3u);
+	assert_sv_eq(m.steps[0], "batch");
+	assert_sv_eq(m.steps[1], "0");
+	assert_sv_eq(m.steps[2], "10");
+}
