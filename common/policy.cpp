@@ -35,4 +35,22 @@ std::string thermal_policy_error(std::string_view bad_value)
 	return quoted(bad_value) + " is not one of strict, balanced, any";
 }
 
+std::optional<bool> parse_report_flag(std::string_view s)
+{
+	if (s == "yes")
+		return true;
+	if (s == "no")
+		return false;
+	return std::nullopt;
+}
+
+std::string_view report_flag_name(bool on) { return on ? "yes" : "no"; }
+
+std::string report_flag_error(std::string_view bad_value)
+{
+	if (bad_value.empty())
+		return "an empty value is not one of yes, no";
+	return quoted(bad_value) + " is not one of yes, no";
+}
+
 } // namespace slurmpi

@@ -23,4 +23,13 @@ std::string_view to_string(ThermalPolicy p);
 // name the option or key in front of it.
 std::string thermal_policy_error(std::string_view bad_value);
 
+// `--thermal-report[=yes|no]` and SLURM_PI_THERMAL_REPORT: whether the job
+// wants a thermal summary per node at its end. "yes" and "no" only (the
+// value also travels in the job's environment, where one spelling keeps it
+// greppable); nullopt for anything else.
+std::optional<bool> parse_report_flag(std::string_view s);
+std::string_view report_flag_name(bool on);
+// "'maybe' is not one of yes, no".
+std::string report_flag_error(std::string_view bad_value);
+
 } // namespace slurmpi

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -202,6 +204,232 @@ std::string append_job_record(const std::string &dir, std::uint32_t job_id,
 	}
 	close(fd);
 	return why.empty() ? why : path + ": " + why;
+}
+
+namespace {
+
+// A JSON number or null as optional<double>; false if neither.
+bool opt_number(const nlohmann::json &j, const char *key, std::optional<double> *out)
+{
+	auto it = j.find(key);
+	if (it == j.end())
+		return false;
+	if (it->is_null()) {
+		out->reset();
+		return true;
+	}
+	if (!it->is_number())
+		return false;
+	*out = it->get<double>();
+	return true;
+}
+
+bool integer(const nlohmann::json &j, const char *key, std::int64_t *out)
+{
+	auto it = j.find(key);
+	if (it == j.end() || !it->is_number_integer())
+		return false;
+	*out = it->get<std::int64_t>();
+	return true;
+}
+
+} // namespace
+
+std::optional<StepRecord> parse_step_record(std::string_view line, std::string *why)
+{
+	using nlohmann::json;
+	json j = json::parse(line.begin(), line.end(), nullptr, false);
+	if (j.is_discarded() || !j.is_object()) {
+		*why = "not a JSON object";
+		return std::nullopt;
+	}
+	auto v = j.find("v");
+	if (v == j.end() || !v->is_number_integer() || v->get<int>() != 1) {
+		*why = "\"v\" is not 1";
+		return std::nullopt;
+	}
+	StepRecord r;
+	auto str = [&](const char *key, std::string *out) {
+		auto it = j.find(key);
+		if (it == j.end() || !it->is_string())
+			return false;
+		*out = it->get<std::string>();
+		return true;
+	};
+	std::int64_t samples = 0, thr = 0, known = 0;
+	std::optional<double> max_c, mean_c, mhz;
+	const char *bad = nullptr;
+	if (!str("step", &r.step))
+		bad = "step";
+	else if (!str("node", &r.node))
+		bad = "node";
+	else if (!integer(j, "start", &r.stats.start))
+		bad = "start";
+	else if (!integer(j, "end", &r.stats.end))
+		bad = "end";
+	else if (!integer(j, "samples", &samples) || samples < 0 || samples > 1 << 30)
+		bad = "samples";
+	else if (!integer(j, "throttled_samples", &thr) || thr < 0 || thr > samples)
+		bad = "throttled_samples";
+	else if (!integer(j, "throttle_known_samples", &known) || known < thr ||
+		 known > samples)
+		bad = "throttle_known_samples";
+	else if (!opt_number(j, "max_c", &max_c))
+		bad = "max_c";
+	else if (!opt_number(j, "mean_c", &mean_c) || max_c.has_value() != mean_c.has_value())
+		bad = "mean_c";
+	else if (!opt_number(j, "min_mhz", &mhz) || (mhz && (*mhz <= 0 || *mhz > 1e6)))
+		bad = "min_mhz";
+	if (!bad) {
+		auto uv = j.find("undervoltage");
+		if (uv == j.end() || !(uv->is_null() || uv->is_boolean()))
+			bad = "undervoltage";
+		else if (uv->is_boolean())
+			r.stats.undervoltage = uv->get<bool>();
+	}
+	if (bad) {
+		*why = std::string("field \"") + bad + "\" missing or wrong";
+		return std::nullopt;
+	}
+	r.stats.samples = static_cast<int>(samples);
+	r.stats.throttled_samples = static_cast<int>(thr);
+	r.stats.throttle_known_samples = static_cast<int>(known);
+	r.stats.max_c = max_c;
+	r.stats.mean_c = mean_c;
+	r.stats.temp_samples = max_c ? r.stats.samples : 0;
+	if (mhz)
+		r.stats.min_mhz = static_cast<int>(*mhz);
+	return r;
+}
+
+NodeSummary merge_step_records(std::vector<StepRecord> records)
+{
+	// Earliest start first; of equal starts, the longest first, so that a
+	// covering step comes before the steps inside it. Times are whole
+	// seconds: the batch step and an srun step started and ended in the
+	// same seconds have equal intervals, and then the batch, extern and
+	// interactive steps come first, then the numbered ones in order.
+	auto rank = [](const std::string &step) {
+		static const char *const special[] = {"batch", "extern", "interactive", "pending"};
+		for (long i = 0; i < 4; ++i)
+			if (step.rfind(special[i], 0) == 0)
+				return std::pair<long, std::string>(i - 4, step);
+		char *end = nullptr;
+		long n = std::strtol(step.c_str(), &end, 10);
+		return std::pair<long, std::string>(end == step.c_str() ? 0 : n, step);
+	};
+	std::stable_sort(records.begin(), records.end(),
+			 [&](const StepRecord &a, const StepRecord &b) {
+				 if (a.stats.start != b.stats.start)
+					 return a.stats.start < b.stats.start;
+				 if (a.stats.end != b.stats.end)
+					 return a.stats.end > b.stats.end;
+				 return rank(a.step) < rank(b.step);
+			 });
+	NodeSummary out;
+	StepStats &m = out.stats;
+	std::vector<const StepStats *> kept;
+	double temp_sum = 0;
+	for (const StepRecord &r : records) {
+		out.steps.push_back(r.step);
+		const StepStats &s = r.stats;
+		bool inside = std::any_of(kept.begin(), kept.end(), [&](const StepStats *k) {
+			return s.start >= k->start && s.end <= k->end;
+		});
+		if (inside)
+			continue;
+		if (kept.empty()) {
+			m.start = s.start;
+			m.end = s.end;
+		}
+		kept.push_back(&s);
+		m.start = std::min(m.start, s.start);
+		m.end = std::max(m.end, s.end);
+		m.samples += s.samples;
+		if (s.max_c && s.mean_c && s.temp_samples > 0) {
+			m.max_c = m.max_c ? std::max(*m.max_c, *s.max_c) : *s.max_c;
+			temp_sum += *s.mean_c * s.temp_samples;
+			m.temp_samples += s.temp_samples;
+		}
+		m.throttled_samples += s.throttled_samples;
+		m.throttle_known_samples += s.throttle_known_samples;
+		if (s.undervoltage)
+			m.undervoltage = m.undervoltage.value_or(false) || *s.undervoltage;
+		if (s.min_mhz)
+			m.min_mhz = m.min_mhz ? std::min(*m.min_mhz, *s.min_mhz) : *s.min_mhz;
+	}
+	if (m.temp_samples > 0)
+		m.mean_c = temp_sum / m.temp_samples;
+	return out;
+}
+
+std::string node_summary_text(const NodeSummary &s)
+{
+	std::string out = step_stats_text(s.stats);
+	if (s.steps.empty())
+		return out;
+	out += s.steps.size() == 1 ? " (step " : " (steps ";
+	for (std::size_t i = 0; i < s.steps.size(); ++i)
+		out += (i ? ", " : "") + s.steps[i];
+	return out + ")";
+}
+
+std::optional<std::vector<StepRecord>>
+read_job_records(const std::string &dir, std::uint32_t job_id,
+		 const std::string &node, int *bad, std::string *why)
+{
+	*bad = 0;
+	std::string path = dir + "/slurm-pi/job_" + std::to_string(job_id) + ".json";
+	std::vector<StepRecord> out;
+	int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return out;
+		*why = path + ": " + open_error(errno);
+		return std::nullopt;
+	}
+	// The file is root's and grows one line per step: a cap keeps a
+	// runaway file from taking the step's memory.
+	constexpr std::size_t kMax = 4 << 20;
+	std::string text;
+	char buf[8192];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*why = path + ": " + errno_string(errno);
+			close(fd);
+			return std::nullopt;
+		}
+		if (n == 0)
+			break;
+		text.append(buf, static_cast<std::size_t>(n));
+		if (text.size() > kMax) {
+			*why = path + ": larger than " + std::to_string(kMax) + " bytes";
+			close(fd);
+			return std::nullopt;
+		}
+	}
+	close(fd);
+	std::size_t pos = 0;
+	while (pos < text.size()) {
+		std::size_t nl = text.find('\n', pos);
+		std::string_view line(text.data() + pos,
+				      (nl == std::string::npos ? text.size() : nl) - pos);
+		pos = nl == std::string::npos ? text.size() : nl + 1;
+		if (line.empty())
+			continue;
+		std::string ignored;
+		auto r = parse_step_record(line, &ignored);
+		if (!r) {
+			++*bad;
+			continue;
+		}
+		if (r->node == node)
+			out.push_back(std::move(*r));
+	}
+	return out;
 }
 
 } // namespace slurmpi

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/ring.hpp"
@@ -72,5 +73,45 @@ std::string step_name(std::uint32_t step_id, std::uint32_t het_comp);
 // Returns "" or what failed, naming the path.
 std::string append_job_record(const std::string &dir, std::uint32_t job_id,
 			      const std::string &line);
+
+// One line of the per-job record, read back.
+struct StepRecord {
+	std::string step, node;
+	StepStats stats; // temp_samples = samples when max_c is known, else 0
+};
+
+// A record line (see above) as written by step_stats_json(); nullopt and
+// *why (naming the field) when it is not one: not JSON, wrong version, a
+// field missing or of the wrong type.
+std::optional<StepRecord> parse_step_record(std::string_view line,
+					    std::string *why);
+
+// What a node saw over all of one job's steps on it.
+struct NodeSummary {
+	StepStats stats;
+	std::vector<std::string> steps; // every step merged, in start order
+};
+
+// Merges a node's step records of one job. Steps nest (the batch step spans
+// the job; srun steps on the batch host run inside it): a record whose
+// [start, end] lies within another's adds no samples and only its name.
+// The others are summed: max of the maxima, min of the minimum clocks,
+// under-voltage seen in any, throttled and sample counts added, the mean
+// weighted by sample count. Steps that overlap without one containing the
+// other (two srun steps at once) count their shared samples twice in the
+// mean and the throttled share. No records: no samples, no steps.
+NodeSummary merge_step_records(std::vector<StepRecord> records);
+
+// step_stats_text() of the merged stats, then the steps, e.g.
+// "max 84.0C mean 61.2C, throttled 35% of 20 samples, under-voltage seen,
+// min 600 MHz (steps: batch, 0)".
+std::string node_summary_text(const NodeSummary &s);
+
+// The records of `job_id` for `node` in <dir>/slurm-pi/job_<job_id>.json
+// (bad lines are skipped and counted in *bad). nullopt and *why when the
+// file cannot be read; a file that does not exist gives no records.
+std::optional<std::vector<StepRecord>>
+read_job_records(const std::string &dir, std::uint32_t job_id,
+		 const std::string &node, int *bad, std::string *why);
 
 } // namespace slurmpi

@@ -10,6 +10,8 @@ extern "C" {
 
 #include <unistd.h>
 
+#include <cstdlib>
+
 namespace taskpi {
 
 namespace {
@@ -74,6 +76,51 @@ bool resume_node(const std::string &node, std::string *why)
 	slurm_init_update_node_msg(&msg);
 	msg.node_state = NODE_RESUME;
 	return send_update(msg, node, why);
+}
+
+std::optional<JobView> load_job(std::uint32_t job_id, std::string *why)
+{
+	job_info_msg_t *msg = nullptr;
+	if (slurm_load_job(&msg, job_id, SHOW_ALL) != SLURM_SUCCESS) {
+		*why = slurm_strerror(slurm_get_errno());
+		return std::nullopt;
+	}
+	std::optional<JobView> view;
+	for (uint32_t i = 0; msg && i < msg->record_count; ++i) {
+		const slurm_job_info_t &j = msg->job_array[i];
+		if (j.job_id != job_id)
+			continue;
+		view.emplace();
+		view->admin_comment = j.admin_comment ? j.admin_comment : "";
+		if (j.nodes && *j.nodes) {
+			hostlist_t hl = slurm_hostlist_create(j.nodes);
+			char *h;
+			while (hl && (h = slurm_hostlist_shift(hl))) {
+				view->nodes.emplace_back(h);
+				free(h);
+			}
+			if (hl)
+				slurm_hostlist_destroy(hl);
+		}
+		break;
+	}
+	slurm_free_job_info_msg(msg);
+	if (!view)
+		*why = "slurmctld does not know this job";
+	return view;
+}
+
+bool update_admin_comment(std::uint32_t job_id, const std::string &text,
+			  std::string *why)
+{
+	job_desc_msg_t desc;
+	slurm_init_job_desc_msg(&desc);
+	desc.job_id = job_id;
+	desc.admin_comment = const_cast<char *>(text.c_str());
+	if (slurm_update_job(&desc) == SLURM_SUCCESS)
+		return true;
+	*why = slurm_strerror(slurm_get_errno());
+	return false;
 }
 
 } // namespace taskpi

@@ -8,7 +8,9 @@
 // step: gives each task SLURM_PI_MODEL, so a job can tell which Pi it runs
 // on, and at step end (slurmstepd, as root) logs the step's thermal
 // accounting from the ring and appends it to the per-job record
-// <SlurmdSpoolDir>/slurm-pi/job_<jobid>.json (format: common/step_stats.hpp).
+// <SlurmdSpoolDir>/slurm-pi/job_<jobid>.json (format: common/step_stats.hpp);
+// for a job that asked for --thermal-report it then shares the node's
+// summary and, at the end of the batch step, writes the report (report.cpp).
 
 extern "C" {
 #include "config.h"
@@ -34,6 +36,7 @@ extern slurmd_conf_t *conf __attribute__((weak));
 #include "common/ring.hpp"
 #include "common/step_stats.hpp"
 #include "plugins/task_pi/agent.hpp"
+#include "plugins/task_pi/report.hpp"
 
 #define PI_TASK "task/pi"
 
@@ -80,8 +83,10 @@ void identify()
 // runs); 0 if that hook never ran.
 time_t g_step_start = 0;
 
-// Per-step thermal accounting, in slurmstepd at step end.
-void account_step(stepd_step_rec_t *job)
+// Per-step thermal accounting, in slurmstepd at step end. Sets *spool_out
+// and *node_out when they are known (the report needs them even when this
+// step could not be accounted).
+void account_step(stepd_step_rec_t *job, std::string *spool_out, std::string *node_out)
 {
 	std::string id = std::to_string(job->step_id.job_id) + "." +
 			 slurmpi::step_name(job->step_id.step_id,
@@ -99,6 +104,8 @@ void account_step(stepd_step_rec_t *job)
 		      id.c_str());
 		return;
 	}
+	*spool_out = spool;
+	*node_out = node;
 	if (!g_step_start) {
 		verbose(PI_TASK ": StepId=%s on %s: start time not recorded; no thermal accounting",
 			id.c_str(), node.c_str());
@@ -127,6 +134,26 @@ void account_step(stepd_step_rec_t *job)
 	if (!why.empty())
 		error(PI_TASK ": StepId=%s: per-job record not written: %s",
 		      id.c_str(), why.c_str());
+}
+
+taskpi::ReportStep report_step(stepd_step_rec_t *job, const std::string &spool,
+			       const std::string &node)
+{
+	taskpi::ReportStep r;
+	r.job_id = job->step_id.job_id;
+	r.id = std::to_string(job->step_id.job_id) + "." +
+	       slurmpi::step_name(job->step_id.step_id, job->step_id.step_het_comp);
+	r.node = node;
+	r.spool = spool;
+	r.batch = job->batch && job->step_id.step_id == SLURM_BATCH_SCRIPT;
+	r.user.uid = job->uid;
+	r.user.gid = job->gid;
+	for (int i = 0; job->gids && i < job->ngids; ++i)
+		r.user.groups.push_back(job->gids[i]);
+	if (r.batch && job->node_tasks >= 1 && job->task && job->task[0] &&
+	    job->task[0]->ofname)
+		r.output = job->task[0]->ofname;
+	return r;
 }
 
 } // namespace
@@ -219,8 +246,17 @@ extern "C" int task_p_post_term(stepd_step_rec_t *, stepd_step_task_info_t *)
 extern "C" int task_p_post_step(stepd_step_rec_t *job)
 {
 	try {
-		if (job && running_in_slurmstepd())
-			account_step(job);
+		if (job && running_in_slurmstepd()) {
+			std::string spool, node;
+			account_step(job, &spool, &node);
+			// The extern step ends after the job has (its AdminComment
+			// can no longer change, its output is complete): its
+			// record is kept, nothing more.
+			if (!spool.empty() && !node.empty() &&
+			    job->step_id.step_id != SLURM_EXTERN_CONT &&
+			    taskpi::report_wanted(getenvp(job->env, "SLURM_PI_THERMAL_REPORT")))
+				taskpi::thermal_report(report_step(job, spool, node));
+		}
 	} catch (const std::exception &e) {
 		error(PI_TASK ": thermal accounting failed: %s", e.what());
 	} catch (...) {

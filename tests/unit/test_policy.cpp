@@ -39,3 +39,22 @@ Test(policy, error_escapes_control_characters)
 			 "'strict\\nerror: forged' is not one of strict, balanced, any");
 	cr_assert_str_eq(q.c_str(), "'it\\'s' is not one of strict, balanced, any");
 }
+
+Test(report_flag, yes_and_no_only)
+{
+	cr_assert(parse_report_flag("yes") == std::optional<bool>(true));
+	cr_assert(parse_report_flag("no") == std::optional<bool>(false));
+	for (const char *bad : {"", "1", "0", "true", "Yes", "on", "yes ", "maybe"})
+		cr_assert(!parse_report_flag(bad).has_value(), "accepted '%s'", bad);
+	for (bool on : {true, false})
+		cr_assert(parse_report_flag(report_flag_name(on)) == std::optional<bool>(on));
+}
+
+Test(report_flag, error_names_the_value_and_the_choices)
+{
+	std::string bad = report_flag_error("maybe"), empty = report_flag_error("");
+	std::string nl = report_flag_error("yes\nx");
+	cr_assert_str_eq(bad.c_str(), "'maybe' is not one of yes, no");
+	cr_assert_str_eq(empty.c_str(), "an empty value is not one of yes, no");
+	cr_assert_str_eq(nl.c_str(), "'yes\\nx' is not one of yes, no");
+}

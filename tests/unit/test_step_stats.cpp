@@ -180,3 +180,174 @@ Test(step_stats, job_record_never_follows_a_symlink)
 	cr_assert(contains(err, "/slurm-pi: is a symbolic link; not followed"), "%s",
 		  err.c_str());
 }
+
+namespace {
+
+StepRecord rec(const char *step, std::int64_t start, std::int64_t end, int samples,
+	       std::optional<double> max_c, std::optional<double> mean_c, int thr,
+	       int known, std::optional<bool> uv, std::optional<int> mhz)
+{
+	StepRecord r;
+	r.step = step;
+	r.node = "pi1";
+	r.stats.start = start;
+	r.stats.end = end;
+	r.stats.samples = samples;
+	r.stats.temp_samples = max_c ? samples : 0;
+	r.stats.max_c = max_c;
+	r.stats.mean_c = mean_c;
+	r.stats.throttled_samples = thr;
+	r.stats.throttle_known_samples = known;
+	r.stats.undervoltage = uv;
+	r.stats.min_mhz = mhz;
+	return r;
+}
+
+} // namespace
+
+Test(step_record, a_written_line_reads_back)
+{
+	std::vector<RingSample> v;
+	for (int i = 0; i < 20; ++i)
+		v.push_back(at(i, i < 7 ? 84.0 : 55.0, i < 7 ? 0x50005u : 0u,
+			       kThrKnownMask, i < 7 ? 600 : 1500));
+	StepStats s = step_stats(v, 0, 19);
+	std::string why;
+	auto r = parse_step_record(step_stats_json(s, 42, "batch", "pi3"), &why);
+	cr_assert(r.has_value(), "%s", why.c_str());
+	assert_sv_eq(r->step, "batch");
+	assert_sv_eq(r->node, "pi3");
+	cr_assert_eq(r->stats.samples, 20);
+	cr_assert_eq(r->stats.temp_samples, 20);
+	cr_assert_float_eq(*r->stats.max_c, 84.0, 1e-9);
+	cr_assert_eq(*r->stats.throttled_pct(), 35);
+	cr_assert_eq(r->stats.undervoltage, std::optional<bool>(true));
+	cr_assert_eq(*r->stats.min_mhz, 600);
+}
+
+Test(step_record, nulls_read_back_as_unknown)
+{
+	std::string why;
+	auto r = parse_step_record(
+		R"({"v":1,"job":1,"step":"0","node":"pi1","start":5,"end":9,"samples":3,"max_c":null,"mean_c":null,"throttled_pct":null,"throttled_samples":0,"throttle_known_samples":0,"undervoltage":null,"min_mhz":null})",
+		&why);
+	cr_assert(r.has_value(), "%s", why.c_str());
+	cr_assert_not(r->stats.max_c);
+	cr_assert_eq(r->stats.temp_samples, 0);
+	cr_assert_not(r->stats.undervoltage);
+	cr_assert_not(r->stats.min_mhz);
+	cr_assert_not(r->stats.throttled_pct());
+}
+
+Test(step_record, bad_lines_say_which_field)
+{
+	std::string why;
+	cr_assert_not(parse_step_record("not json", &why));
+	assert_sv_eq(why, "not a JSON object");
+	cr_assert_not(parse_step_record(R"({"v":2})", &why));
+	assert_sv_eq(why, "\"v\" is not 1");
+	cr_assert_not(parse_step_record(
+		R"({"v":1,"step":"0","node":"pi1","start":5,"end":9,"samples":3,"max_c":50,"mean_c":50,"throttled_samples":4,"throttle_known_samples":3,"undervoltage":null,"min_mhz":null})",
+		&why));
+	assert_sv_eq(why, "field \"throttled_samples\" missing or wrong");
+	cr_assert_not(parse_step_record(
+		R"({"v":1,"step":"0","node":"pi1","start":5,"end":9,"samples":3,"max_c":50,"mean_c":null,"throttled_samples":0,"throttle_known_samples":3,"undervoltage":null,"min_mhz":null})",
+		&why));
+	assert_sv_eq(why, "field \"mean_c\" missing or wrong");
+	cr_assert_not(parse_step_record(
+		R"({"v":1,"step":"0","node":"pi1","start":5,"end":9,"samples":3,"max_c":50,"mean_c":50,"throttled_samples":0,"throttle_known_samples":3,"undervoltage":"yes","min_mhz":null})",
+		&why));
+	assert_sv_eq(why, "field \"undervoltage\" missing or wrong");
+}
+
+Test(merge_steps, no_records_no_samples)
+{
+	NodeSummary m = merge_step_records({});
+	cr_assert_eq(m.stats.samples, 0);
+	cr_assert(m.steps.empty());
+	assert_sv_eq(node_summary_text(m), "no samples in the ring for the step's lifetime");
+}
+
+Test(merge_steps, sequential_steps_add_up)
+{
+	// 10 samples at mean 50 (2 throttled), then 30 at mean 70 (6 throttled).
+	NodeSummary m = merge_step_records(
+		{rec("1", 200, 229, 30, 80.0, 70.0, 6, 30, false, 1200),
+		 rec("0", 100, 109, 10, 60.0, 50.0, 2, 10, true, 600)});
+	cr_assert_eq(m.stats.samples, 40);
+	cr_assert_eq(m.stats.start, 100);
+	cr_assert_eq(m.stats.end, 229);
+	cr_assert_float_eq(*m.stats.max_c, 80.0, 1e-9);
+	cr_assert_float_eq(*m.stats.mean_c, 65.0, 1e-9);
+	cr_assert_eq(*m.stats.throttled_pct(), 20);
+	cr_assert_eq(m.stats.undervoltage, std::optional<bool>(true));
+	cr_assert_eq(*m.stats.min_mhz, 600);
+	cr_assert_eq(m.steps.size(), 2u);
+	assert_sv_eq(node_summary_text(m),
+		     "max 80.0C mean 65.0C, throttled 20% of 40 samples, under-voltage seen, "
+		     "min 600 MHz (steps 0, 1)");
+}
+
+Test(merge_steps, a_step_inside_another_adds_only_its_name)
+{
+	// The batch step spans the job; srun step 0 ran inside it.
+	NodeSummary m = merge_step_records(
+		{rec("0", 110, 120, 11, 70.0, 65.0, 5, 11, true, 600),
+		 rec("batch", 100, 130, 31, 70.0, 55.0, 5, 31, true, 600)});
+	cr_assert_eq(m.stats.samples, 31);
+	cr_assert_float_eq(*m.stats.mean_c, 55.0, 1e-9);
+	cr_assert_eq(m.stats.throttled_samples, 5);
+	assert_sv_eq(node_summary_text(m),
+		     "max 70.0C mean 55.0C, throttled 16% of 31 samples, under-voltage seen, "
+		     "min 600 MHz (steps batch, 0)");
+}
+
+Test(merge_steps, unknowns_stay_unknown_and_known_parts_count)
+{
+	NodeSummary m = merge_step_records(
+		{rec("0", 100, 109, 10, std::nullopt, std::nullopt, 0, 0, std::nullopt,
+		     std::nullopt),
+		 rec("1", 200, 209, 10, 50.0, 50.0, 0, 0, std::nullopt, 1500)});
+	cr_assert_eq(m.stats.samples, 20);
+	cr_assert_eq(m.stats.temp_samples, 10);
+	cr_assert_float_eq(*m.stats.mean_c, 50.0, 1e-9);
+	cr_assert_not(m.stats.throttled_pct());
+	cr_assert_not(m.stats.undervoltage);
+	assert_sv_eq(node_summary_text(m),
+		     "max 50.0C mean 50.0C, throttling unknown in 20 samples, under-voltage "
+		     "unknown, min 1500 MHz (steps 0, 1)");
+}
+
+Test(merge_steps, job_records_of_one_node_are_read_back)
+{
+	ScratchDir dir("step_stats");
+	StepStats s = step_stats({at(10, 50.0)}, 10, 10);
+	cr_assert_str_empty(append_job_record(dir.path(), 7, step_stats_json(s, 7, "0", "pi1")).c_str());
+	cr_assert_str_empty(append_job_record(dir.path(), 7, step_stats_json(s, 7, "0", "pi2")).c_str());
+	cr_assert_str_empty(append_job_record(dir.path(), 7, "garbage").c_str());
+	cr_assert_str_empty(append_job_record(dir.path(), 7, step_stats_json(s, 7, "batch", "pi1")).c_str());
+	int bad = 0;
+	std::string why;
+	auto r = read_job_records(dir.path(), 7, "pi1", &bad, &why);
+	cr_assert(r.has_value(), "%s", why.c_str());
+	cr_assert_eq(r->size(), 2u);
+	cr_assert_eq(bad, 1);
+	auto none = read_job_records(dir.path(), 8, "pi1", &bad, &why);
+	cr_assert(none.has_value());
+	cr_assert(none->empty());
+}
+
+Test(merge_steps, equal_intervals_count_once_batch_first_then_by_number)
+{
+	// Whole seconds: the batch step and srun steps 0 and 10 of a short job
+	// started and ended in the same seconds (written in this order).
+	NodeSummary m = merge_step_records(
+		{rec("10", 100, 103, 4, 55.0, 55.0, 4, 4, true, 600),
+		 rec("0", 100, 103, 4, 55.0, 55.0, 4, 4, true, 600),
+		 rec("batch", 100, 103, 4, 55.0, 55.0, 4, 4, true, 600)});
+	cr_assert_eq(m.stats.samples, 4);
+	cr_assert_eq(m.steps.size(), 3u);
+	assert_sv_eq(m.steps[0], "batch");
+	assert_sv_eq(m.steps[1], "0");
+	assert_sv_eq(m.steps[2], "10");
+}

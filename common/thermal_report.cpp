@@ -1,0 +1,243 @@
+#include "common/thermal_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "common/text.hpp"
+
+namespace slurmpi {
+
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+constexpr const char *kKey = "pi_thermal";
+
+double tenth(double v) { return std::round(v * 10) / 10; }
+
+ordered_json entry_json(const NodeSummary &n)
+{
+	const StepStats &s = n.stats;
+	ordered_json j;
+	j["steps"] = n.steps;
+	j["start"] = s.start;
+	j["end"] = s.end;
+	j["samples"] = s.samples;
+	j["max_c"] = s.max_c ? ordered_json(tenth(*s.max_c)) : ordered_json();
+	j["mean_c"] = s.mean_c ? ordered_json(tenth(*s.mean_c)) : ordered_json();
+	auto pct = s.throttled_pct();
+	j["throttled_pct"] = pct ? ordered_json(*pct) : ordered_json();
+	j["throttled_samples"] = s.throttled_samples;
+	j["throttle_known_samples"] = s.throttle_known_samples;
+	j["undervoltage"] = s.undervoltage ? ordered_json(*s.undervoltage) : ordered_json();
+	j["min_mhz"] = s.min_mhz ? ordered_json(*s.min_mhz) : ordered_json();
+	return j;
+}
+
+std::string dump(const ordered_json &j)
+{
+	// Names come from Slurm; replace bad UTF-8 rather than throw.
+	return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// An entry back as a summary: the record parser checks the same fields.
+std::optional<NodeSummary> entry_summary(const ordered_json &e, const std::string &node,
+					 std::string *why)
+{
+	if (!e.is_object()) {
+		*why = "not an object";
+		return std::nullopt;
+	}
+	auto steps = e.find("steps");
+	if (steps == e.end() || !steps->is_array()) {
+		*why = "field \"steps\" missing or wrong";
+		return std::nullopt;
+	}
+	NodeSummary out;
+	for (const auto &st : *steps) {
+		if (!st.is_string()) {
+			*why = "field \"steps\" missing or wrong";
+			return std::nullopt;
+		}
+		out.steps.push_back(st.get<std::string>());
+	}
+	ordered_json rec = e;
+	rec.erase("steps");
+	rec["v"] = 1;
+	rec["step"] = "";
+	rec["node"] = node;
+	auto r = parse_step_record(dump(rec), why);
+	if (!r)
+		return std::nullopt;
+	out.stats = r->stats;
+	return out;
+}
+
+// The AdminComment as JSON: an object, or empty (null json); nullopt and
+// *why when it is something else.
+std::optional<ordered_json> comment_json(std::string_view current, std::string *why)
+{
+	bool blank = std::all_of(current.begin(), current.end(), [](char c) {
+		return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+	});
+	if (blank)
+		return ordered_json::object();
+	ordered_json j = ordered_json::parse(current.begin(), current.end(), nullptr, false);
+	if (j.is_discarded() || !j.is_object()) {
+		*why = "AdminComment is not a JSON object (" + quoted(current) +
+		       "); left as it is";
+		return std::nullopt;
+	}
+	auto it = j.find(kKey);
+	if (it != j.end() && !(it->is_object() && it->contains("nodes") &&
+			       (*it)["nodes"].is_object())) {
+		*why = std::string("AdminComment's \"") + kKey +
+		       "\" is not slurm-pi's; left as it is";
+		return std::nullopt;
+	}
+	return j;
+}
+
+} // namespace
+
+std::string node_summary_json(const NodeSummary &s) { return dump(entry_json(s)); }
+
+CommentMerge merge_admin_comment(std::string_view current, const std::string &node,
+				 const NodeSummary &s)
+{
+	CommentMerge out;
+	auto j = comment_json(current, &out.reason);
+	if (!j)
+		return out;
+	ordered_json &part = (*j)[kKey];
+	if (!part.is_object()) {
+		part = ordered_json::object();
+		part["v"] = 1;
+		part["nodes"] = ordered_json::object();
+	}
+	ordered_json &nodes = part["nodes"];
+	auto old = nodes.find(node);
+	std::string ignored;
+	std::optional<NodeSummary> have;
+	if (old != nodes.end())
+		have = entry_summary(*old, node, &ignored);
+	if (!have || have->steps.size() < s.steps.size())
+		nodes[node] = entry_json(s);
+	out.ok = true;
+	out.text = dump(*j);
+	return out;
+}
+
+CommentRead read_admin_comment(std::string_view current)
+{
+	CommentRead out;
+	std::string why;
+	auto j = comment_json(current, &why);
+	if (!j) {
+		out.problems.push_back(why);
+		return out;
+	}
+	auto part = j->find(kKey);
+	if (part == j->end())
+		return out;
+	for (auto it = (*part)["nodes"].begin(); it != (*part)["nodes"].end(); ++it) {
+		auto s = entry_summary(it.value(), it.key(), &why);
+		if (s)
+			out.nodes[it.key()] = std::move(*s);
+		else
+			out.problems.push_back("entry of node " + slurmpi::quoted(it.key()) + ": " + why);
+	}
+	return out;
+}
+
+bool admin_comment_has(std::string_view current, const std::string &node,
+		       const NodeSummary &s)
+{
+	CommentRead r = read_admin_comment(current);
+	auto it = r.nodes.find(node);
+	return it != r.nodes.end() && it->second.steps.size() >= s.steps.size();
+}
+
+std::string report_text(std::uint32_t job_id, const std::vector<std::string> &job_nodes,
+			const std::map<std::string, NodeSummary> &nodes)
+{
+	std::vector<std::string> order = job_nodes;
+	for (const auto &[name, s] : nodes)
+		if (std::find(order.begin(), order.end(), name) == order.end())
+			order.push_back(name);
+	std::string out = "slurm-pi thermal report for job " + std::to_string(job_id) +
+			  " (" + std::to_string(order.size()) +
+			  (order.size() == 1 ? " node" : " nodes") + "):\n";
+	for (const std::string &name : order) {
+		auto it = nodes.find(name);
+		out += name + ": ";
+		if (it == nodes.end())
+			out += "unknown: no summary from this node (no job step ran there, "
+			       "or it did not reach slurmctld)";
+		else
+			out += node_summary_text(it->second);
+		out += "\n";
+	}
+	return out;
+}
+
+PublishResult publish_summary(const JobComment &c, const std::string &node,
+			      const NodeSummary &s, int settle_ms, int budget_ms)
+{
+	PublishResult res;
+	const std::int64_t deadline = c.now_ms() + budget_ms;
+	std::int64_t max_gap = 0;
+	// Spread the writers of one step before the first read.
+	c.sleep_ms(c.random(std::max(1, settle_ms / 2)));
+	for (int attempt = 0;; ++attempt) {
+		std::int64_t t0 = c.now_ms();
+		std::string why;
+		std::optional<std::string> cur = c.read(&why);
+		if (!cur) {
+			res.error = "reading the job's AdminComment: " + why;
+			return res;
+		}
+		res.last_text = *cur;
+		if (admin_comment_has(*cur, node, s)) {
+			res.ok = true;
+			return res;
+		}
+		if (attempt > 0 && c.now_ms() >= deadline) {
+			res.error = "the node's entry was replaced by other nodes' " +
+				    std::to_string(res.writes) + " times in " +
+				    std::to_string(budget_ms) + " ms; gave up";
+			return res;
+		}
+		CommentMerge m = merge_admin_comment(*cur, node, s);
+		if (!m.ok) {
+			res.error = m.reason;
+			return res;
+		}
+		if (!c.write(m.text, &why)) {
+			res.error = "updating the job's AdminComment: " + why;
+			return res;
+		}
+		++res.writes;
+		max_gap = std::max(max_gap, c.now_ms() - t0);
+		std::int64_t settle = std::max<std::int64_t>(settle_ms, 2 * max_gap);
+		c.sleep_ms(static_cast<int>(std::min<std::int64_t>(settle, budget_ms)));
+		// Then read again (next round): still there, or write again
+		// after a random pause that grows with each try.
+		cur = c.read(&why);
+		if (!cur) {
+			res.error = "reading the job's AdminComment: " + why;
+			return res;
+		}
+		res.last_text = *cur;
+		if (admin_comment_has(*cur, node, s)) {
+			res.ok = true;
+			return res;
+		}
+		c.sleep_ms(c.random(std::max(1, settle_ms) << std::min(attempt, 4)));
+	}
+}
+
+} // namespace slurmpi
