@@ -3,11 +3,12 @@
 # batch jobs under stock select/cons_tres and under select/pi_cons_tres, in
 # one run, alternating, and the ratio. Target: pi_cons_tres within 5%.
 #
-#   bench/bench_schedule.sh [-j JOBS] [-r ROUNDS] [-n NODES]     (root)
+#   bench/bench_schedule.sh [-j JOBS] [-r ROUNDS] [-n NODES] [-m MIX]   (root)
 #     -j JOBS    jobs per run (default 1000)
 #     -r ROUNDS  rounds; each runs both plugins, the order alternating
 #                (cons_tres first in odd rounds), default 3
 #     -n NODES   emulated nodes (default 4; 64 works, and is heavy)
+#     -m MIX     mixed (default): bands as below; cool: every node cool
 #   SLURM_PI_BENCH_LOCK_WAIT  seconds to wait for the cluster lock (1800)
 #
 # One run: `cluster up -o SelectType=...` (every other setting the same,
@@ -18,7 +19,9 @@
 # partition DOWN, submit JOBS individual `sbatch --wrap=true` jobs as the
 # job user (two submit loops), then set the partition UP with one command
 # and time from there until slurmctld counts all JOBS ended (sdiag,
-# polled every 0.2 s). Individual jobs, not an array: an array is one
+# polled every 0.2 s), and slurmctld's CPU time over the same span
+# (/proc/<pid>/stat: the scheduler's own cost, much less noisy on a shared
+# host than wall time). Individual jobs, not an array: an array is one
 # record until the scheduler splits it, which changes how it is scheduled.
 # The partition is down while the jobs are submitted so that the time
 # measured is the scheduler's and the nodes', not sbatch's (1000 sbatch
@@ -36,15 +39,17 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/tests/cluster/lib/jobs.sh"
 CLUSTER="$here/tests/cluster/cluster"
 
-jobs=1000 rounds=3 nodes=4
-while getopts "j:r:n:" opt; do
+jobs=1000 rounds=3 nodes=4 mix=mixed
+while getopts "j:r:n:m:" opt; do
 	case "$opt" in
 	j) jobs=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	n) nodes=$OPTARG ;;
-	*) echo "usage: bench/bench_schedule.sh [-j JOBS] [-r ROUNDS] [-n NODES]" >&2; exit 2 ;;
+	m) mix=$OPTARG ;;
+	*) echo "usage: bench/bench_schedule.sh [-j JOBS] [-r ROUNDS] [-n NODES] [-m mixed|cool]" >&2; exit 2 ;;
 	esac
 done
+case "$mix" in mixed|cool) ;; *) echo "bench_schedule: -m '$mix' is not mixed or cool" >&2; exit 2 ;; esac
 for v in jobs rounds nodes; do
 	[[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "bench_schedule: -${v:0:1} '${!v}' is not a positive number" >&2; exit 2; }
 done
@@ -71,14 +76,19 @@ sched_cycles()
 		END { printf "main %s cycles, mean %s us; backfill %s cycles, mean %s us", c["main"], v["main"], c["bf"], v["bf"] }'
 }
 
+# slurmctld's CPU time so far (user + system, clock ticks).
+ctld_cpu() { awk '{ print $14 + $15 }' "/proc/$(cat "$CTLD_DIR/slurmctld.pid.run")/stat" 2>/dev/null || echo 0; }
+
 # The temperature of node i (1-based) in the mix, and its band.
-mix_temp() { case $(( ($1 - 1) % 4 )) in 0|3) echo 45 ;; 1) echo 65 ;; 2) echo 72.5 ;; esac; }
-mix_band() { case $(( ($1 - 1) % 4 )) in 0|3) echo cool ;; 1) echo warm ;; 2) echo hot ;; esac; }
+# -m cool: every node cool, the control: the policy still runs, and the
+# order it gives (faster models first) is the nodes' index order here.
+mix_temp() { [ "$mix" = cool ] && { echo 45; return; }; case $(( ($1 - 1) % 4 )) in 0|3) echo 45 ;; 1) echo 65 ;; 2) echo 72.5 ;; esac; }
+mix_band() { [ "$mix" = cool ] && { echo cool; return; }; case $(( ($1 - 1) % 4 )) in 0|3) echo cool ;; 1) echo warm ;; 2) echo hot ;; esac; }
 
 # run_one SELECTTYPE TAG: one cluster run; appends "seconds" to $out/TAG.
 run_one()
 {
-	local select=$1 tag=$2 i t0 t1 s0 s1 n left dir failed cycles half
+	local select=$1 tag=$2 i t0 t1 s0 s1 c0 c1 n left dir failed cycles half
 	if ! timeout -k 10 600 "$CLUSTER" up -n "$nodes" -o SelectType="$select" >"$out/up.log" 2>&1; then
 		echo "bench_schedule: the cluster did not come up with $select:" >&2
 		tail -n 20 "$out/up.log" >&2
@@ -108,6 +118,7 @@ run_one()
 	n=$(sdiag_count "Jobs submitted")
 	[ "$n" = "$jobs" ] || { echo "bench_schedule: slurmctld counts $n jobs submitted, not $jobs" >&2; return 1; }
 	sdiag -r >/dev/null
+	c0=$(ctld_cpu)
 	t0=$(now)
 	scontrol update partitionname=main state=UP || return 1
 	while :; do
@@ -120,19 +131,28 @@ run_one()
 		sleep 0.2
 	done
 	t1=$(now)
+	c1=$(ctld_cpu)
 	failed=$(( $(sdiag_count "Jobs failed") + $(sdiag_count "Jobs canceled") ))
 	cycles=$(sched_cycles)
 	"$CLUSTER" down >/dev/null 2>&1
-	awk -v t0="$t0" -v t1="$t1" -v s0="$s0" -v s1="$s1" -v n="$jobs" -v tag="$tag" -v f="$failed" -v c="$cycles" 'BEGIN {
-		printf "%-20s %d jobs in %7.2f s = %6.2f jobs/s   (submit %.1f s, first submit to last end %.1f s, %d failed; %s)\n",
-			tag, n, t1 - t0, n / (t1 - t0), s1 - s0, t1 - s0, f, c }'
-	awk -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.3f\n", t1 - t0 }' >>"$out/$tag"
+	awk -v t0="$t0" -v t1="$t1" -v s0="$s0" -v s1="$s1" -v n="$jobs" -v tag="$tag" -v f="$failed" -v c="$cycles" \
+	    -v cpu="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+		printf "%-13s %d jobs in %7.2f s = %6.2f jobs/s; slurmctld CPU %.2f s (submit %.1f s, first submit to last end %.1f s, %d failed)\n",
+			tag, n, t1 - t0, n / (t1 - t0), cpu / hz, s1 - s0, t1 - s0, f
+		printf "    %s\n", c }'
+	awk -v t0="$t0" -v t1="$t1" -v cpu="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { printf "%.3f %.2f\n", t1 - t0, cpu / hz }' >>"$out/$tag"
+	# Where the jobs ran (batch launches in each slurmd's log).
+	for ((i = 1; i <= nodes; i++)); do
+		printf '%s:%s ' "pi$i" "$(grep -c 'Launching batch job' "$(node_dir "pi$i")/slurmd.log" 2>/dev/null)"
+	done | fold -w 100 -s | sed 's/^/    jobs per node: /'
+	echo
 	grep -o 'select/pi_cons_tres: job_test .*' "$CTLD_DIR/slurmctld.log" 2>/dev/null | sed 's/^/    /'
 	[ "$failed" = 0 ] || echo "    warning: $failed jobs did not complete" >&2
 	return 0
 }
 
-echo "bench_schedule: $nodes emulated nodes x 4 CPUs, $jobs jobs per run (sbatch --wrap=true), $rounds rounds; bands per 4 nodes: cool warm hot cool; DefaultThermalPolicy=balanced"
+echo "bench_schedule: $nodes emulated nodes x 4 CPUs, $jobs jobs per run (sbatch --wrap=true), $rounds rounds; bands: $([ "$mix" = cool ] && echo "all cool" || echo "per 4 nodes cool warm hot cool"); DefaultThermalPolicy=balanced"
 echo "host: $(nproc) cores, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 for ((r = 1; r <= rounds; r++)); do
 	if ! flock -w "$lock_wait" 9; then
@@ -151,18 +171,19 @@ done
 echo
 awk -v target=5 '
 	FNR == 1 { f++ }
-	f == 1 { a[FNR] = $1; n = FNR }
-	f == 2 { b[FNR] = $1 }
+	f == 1 { a[FNR] = $1; ca += $2; n = FNR }
+	f == 2 { b[FNR] = $1; cb += $2 }
 	function stats(x, k,   i, s, mn, mx) { s = 0; mn = x[1]; mx = x[1]
 		for (i = 1; i <= k; i++) { s += x[i]; if (x[i] < mn) mn = x[i]; if (x[i] > mx) mx = x[i] }
 		m = s / k; lo = mn; hi = mx }
 	END {
-		stats(a, n); ma = m; printf "select/cons_tres     mean %7.2f s (min %.2f, max %.2f, %d runs)\n", m, lo, hi, n
-		stats(b, n); mb = m; printf "select/pi_cons_tres  mean %7.2f s (min %.2f, max %.2f, %d runs)\n", m, lo, hi, n
+		stats(a, n); ma = m; printf "select/cons_tres     mean %7.2f s (min %.2f, max %.2f, %d runs), slurmctld CPU %.2f s/run\n", m, lo, hi, n, ca / n
+		stats(b, n); mb = m; printf "select/pi_cons_tres  mean %7.2f s (min %.2f, max %.2f, %d runs), slurmctld CPU %.2f s/run\n", m, lo, hi, n, cb / n
 		rmin = 1e9; rmax = 0
 		for (i = 1; i <= n; i++) { r = b[i] / a[i]; if (r < rmin) rmin = r; if (r > rmax) rmax = r }
 		ratio = mb / ma
 		printf "ratio pi_cons_tres/cons_tres: %.3f (per round %.3f .. %.3f); target <= 1.05: %s\n",
 			ratio, rmin, rmax, (ratio <= 1 + target / 100 ? "met" : "NOT met")
+		if (ca > 0) printf "slurmctld CPU ratio: %.3f\n", cb / ca
 	}' "$out/cons_tres" "$out/pi_cons_tres"
 rm -rf "$out"
