@@ -23,9 +23,11 @@ extern "C" {
 #include "src/slurmctld/slurmctld.h"
 }
 
+#include <cstdint>
 #include <exception>
 
 #include "plugins/select_pi_cons_tres/thermal.hpp"
+#include "plugins/select_pi_cons_tres/timing.hpp"
 
 #define PI_SELECT "select/pi_cons_tres"
 
@@ -115,6 +117,7 @@ extern "C" int init(void)
 extern "C" int fini(void)
 {
 	int rc = SLURM_SUCCESS;
+	piselect::timing::report();
 	if (g_context) {
 		rc = plugin_context_destroy(g_context);
 		g_context = nullptr;
@@ -126,8 +129,12 @@ extern "C" int fini(void)
 // so no exception guards are needed on these paths; the Pi-aware job_test
 // that does call into common/ catches at its entry.
 
+// slurmctld calls this with none of its locks held (save_all_state: every
+// 5 minutes, at reconfigure and at shutdown): the place to log what
+// job_test has cost.
 extern "C" int select_p_state_save(char *dir_name)
 {
+	piselect::timing::report();
 	return g_ops.state_save(dir_name);
 }
 
@@ -162,15 +169,23 @@ extern "C" int select_p_job_test(job_record_t *job_ptr, bitstr_t *bitmap,
 		List preemptee_candidates;
 		List *preemptee_job_list;
 		bitstr_t *exc_core_bitmap;
+		std::uint64_t cons_tres_ns; // time inside cons_tres (timing.hpp)
 	} args{job_ptr, bitmap, min_nodes, max_nodes, req_nodes, mode,
-	       preemptee_candidates, preemptee_job_list, exc_core_bitmap};
+	       preemptee_candidates, preemptee_job_list, exc_core_bitmap, 0};
 	auto cons_tres = [](void *p) {
 		Args &a = *static_cast<Args *>(p);
-		return g_ops.job_test(a.job_ptr, a.bitmap, a.min_nodes, a.max_nodes,
-				      a.req_nodes, a.mode, a.preemptee_candidates,
-				      a.preemptee_job_list, a.exc_core_bitmap);
+		std::uint64_t t0 = piselect::timing::now_ns();
+		int rc = g_ops.job_test(a.job_ptr, a.bitmap, a.min_nodes, a.max_nodes,
+					a.req_nodes, a.mode, a.preemptee_candidates,
+					a.preemptee_job_list, a.exc_core_bitmap);
+		a.cons_tres_ns += piselect::timing::now_ns() - t0;
+		return rc;
 	};
-	return piselect::job_test(job_ptr, bitmap, mode, cons_tres, &args);
+	std::uint64_t start = piselect::timing::now_ns();
+	int rc = piselect::job_test(job_ptr, bitmap, mode, cons_tres, &args);
+	piselect::timing::record(mode, start, piselect::timing::now_ns(),
+				 args.cons_tres_ns);
+	return rc;
 }
 
 extern "C" int select_p_job_begin(job_record_t *job_ptr)
