@@ -162,6 +162,12 @@ between_tests()
 }
 none_planned() { ! sinfo -h -N -o '%t' | grep -q '^plnd'; }
 all_responding() { ! sinfo -h -N -o '%t' | grep -q '\*$'; }
+all_cool()
+{
+	local n
+	n=$(scontrol -o show node 2>/dev/null | grep -c '"band":"cool"')
+	[ "$n" -gt 0 ] && [ "$n" = "$(sinfo -h -N -o %N | wc -l)" ]
+}
 queue_empty() { [ -z "$(squeue -h -o %A 2>/dev/null)" ]; }
 all_idle() { ! sinfo -h -N -o '%t' | grep -qvE '^(idle|plnd)'; }
 
@@ -194,6 +200,14 @@ run_select()
 	fi
 	[ "$(scontrol show config | sed -n 's/^SelectType *= *//p')" = "select/$sel" ] ||
 		bail "the cluster does not run select/$sel"
+	# The claim under test is "same as cons_tres when every node is cool":
+	# task/pi publishes each node's band in Extra; wait until all are cool.
+	if ! wait_for 60 all_cool; then
+		scontrol -o show node | sed -n 's/^NodeName=\([^ ]*\).*\(Extra=[^ ]*\).*/# \1 \2/p'
+		bail "not every node is cool with telemetry under select/$sel"
+	fi
+	scontrol -o show node | sed -n 's/^NodeName=\([^ ]*\).*\(Extra=[^ ]*\).*/\1 \2/p' \
+		>"$results/$sel.nodes.txt"
 	start=$SECONDS
 	for t in "${tests[@]}"; do
 		local t0=$SECONDS log="$results/$sel.$t.log"
