@@ -171,9 +171,29 @@ all_cool()
 queue_empty() { [ -z "$(squeue -h -o %A 2>/dev/null)" ]; }
 all_idle() { ! sinfo -h -N -o '%t' | grep -qvE '^(idle|plnd)'; }
 
+# run_one SEL TEST LOG: run one test, bounded; sets res (PASS, SKIP, FAIL or
+# TIMEOUT) and the test's subtest counts, then cleans up after it.
+run_one()
+{
+	local sel=$1 t=$2 log=$3 t0=$SECONDS rc dirty
+	(cd "$work/expect" && timeout -k 10 "$test_timeout" expect -f "./$t") \
+		>"$log" 2>&1 </dev/null 9>&-
+	rc=$?
+	case $rc in
+	0) res=PASS ;;
+	255) res=SKIP ;;
+	124|137) res=TIMEOUT; echo "run.sh: killed after ${test_timeout}s" >>"$log" ;;
+	*) res=FAIL ;;
+	esac
+	dirty=$(between_tests)
+	[ -z "$dirty" ] || echo "run.sh: after the test: $dirty" >>"$log"
+	subs[$sel.$t]=$(subtest_counts "$log")
+	printf '# %-14s %-12s %-8s %4ss\n' "$t" "$sel" "$res" "$((SECONDS - t0))" >&2
+}
+
 # run_select TYPE: bring the cluster up with select/TYPE under the cluster
 # lock, run every test, record results in result_TYPE[test], take it down.
-declare -A result_cons_tres=() result_pi_cons_tres=() took=() subs=()
+declare -A result_cons_tres=() result_pi_cons_tres=() subs=() first=()
 # subtest_counts LOG: "passed/failed/skipped" from the test's summary, or
 # nothing when it has no subtests.
 subtest_counts()
@@ -186,7 +206,7 @@ subtest_counts()
 }
 run_select()
 {
-	local sel=$1 t rc res start dirty
+	local sel=$1 t start
 	local -n result="result_$sel"
 	exec 9>"$CLUSTER_LOCK"
 	if ! flock -w "$lock_wait" 9; then
@@ -210,23 +230,20 @@ run_select()
 		>"$results/$sel.nodes.txt"
 	start=$SECONDS
 	for t in "${tests[@]}"; do
-		local t0=$SECONDS log="$results/$sel.$t.log"
-		(cd "$work/expect" && timeout -k 10 "$test_timeout" expect -f "./$t") \
-			>"$log" 2>&1 </dev/null 9>&-
-		rc=$?
-		case $rc in
-		0) res=PASS ;;
-		255) res=SKIP ;;
-		124|137) res=TIMEOUT; echo "run.sh: killed after ${test_timeout}s" >>"$log" ;;
-		*) res=FAIL ;;
-		esac
-		dirty=$(between_tests)
-		[ -z "$dirty" ] || echo "run.sh: after the test: $dirty" >>"$log"
+		run_one "$sel" "$t" "$results/$sel.$t.log"
 		result[$t]=$res
-		subs[$sel.$t]=$(subtest_counts "$log")
-		took[$sel.$t]=$((SECONDS - t0))
-		printf '# %-14s %-12s %-8s %4ss\n' "$t" "$sel" "$res" "$((SECONDS - t0))" >&2
 	done
+	# A second run, once, for a test that passed with cons_tres and did not
+	# here (a timing test on a loaded 2-core host); both runs are reported.
+	if [ "$sel" = pi_cons_tres ]; then
+		for t in "${tests[@]}"; do
+			[ "${result_cons_tres[$t]:-}" = PASS ] && [ "${result[$t]}" != PASS ] &&
+				[ -z "${xfail[$t]:-}" ] || continue
+			run_one "$sel" "$t" "$results/$sel.$t.second.log"
+			first[$t]=${result[$t]}
+			result[$t]=$res
+		done
+	fi
 	echo "# select/$sel: ${#tests[@]} tests in $((SECONDS - start))s" >&2
 	"$CLUSTER_DIR/cluster" down >/dev/null 2>&1
 	have_lock=0
@@ -288,6 +305,8 @@ verdict()
 }
 # RESULT and the subtests passed/failed/skipped, e.g. "SKIP 11/0/1".
 cell() { local r=$2; [ -n "${subs[$1]:-}" ] && r+=" ${subs[$1]}"; echo "$r"; }
+# second_note TEST: what the first of two runs with pi_cons_tres gave.
+second_note() { [ -z "${first[$1]:-}" ] || echo " (second run; the first: ${first[$1]})"; }
 
 echo "results (subtests passed/failed/skipped):"
 printf '%-11s %-18s %-18s %s\n' test cons_tres pi_cons_tres note
@@ -298,14 +317,14 @@ for t in "${tests[@]}"; do
 	count[pi_cons_tres.$b]=$((${count[pi_cons_tres.$b]:-0} + 1))
 	verdict "$t"
 	printf '%-11s %-18s %-18s %s\n' "$t" "$(cell "cons_tres.$t" "$a")" \
-		"$(cell "pi_cons_tres.$t" "$b")" "$note"
+		"$(cell "pi_cons_tres.$t" "$b")" "$note$(second_note "$t")"
 done
 echo
 n=0 peer_fail=0
 for t in "${tests[@]}"; do
 	n=$((n + 1))
 	verdict "$t"
-	desc="$t: cons_tres ${result_cons_tres[$t]:--}, pi_cons_tres ${result_pi_cons_tres[$t]:--}"
+	desc="$t: cons_tres ${result_cons_tres[$t]:--}, pi_cons_tres ${result_pi_cons_tres[$t]:--}$(second_note "$t")"
 	case $v in
 	ok) echo "ok $n - $desc" ;;
 	skip) echo "ok $n - $desc # SKIP $note" ;;
