@@ -86,7 +86,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 cp -a "$src/testsuite/expect" "$work/expect" || bail "cannot copy the testsuite"
 mkdir -p "$results" || bail "cannot create $results"
-rm -f "$results"/*.log
+rm -f "$results"/*.log "$results"/*.txt
 
 # The suite knows select plugins by name (check_config_select in globals)
 # and treats only select/cray_aries as a wrapper: without this, every test
