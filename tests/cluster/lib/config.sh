@@ -86,3 +86,15 @@ slurm_conf_set()
 		echo "$key=$value" >>"$file"
 	fi
 }
+
+# Set KEY=VALUE on every NodeName= line of slurm.conf FILE: replace the
+# key's value where the line has it, or append it.
+slurm_conf_node_set()
+{
+	local file=$1 key=$2 value=$3
+	if grep -qi "^NodeName=.*[[:space:]]$key=" "$file"; then
+		sed -i "/^NodeName=/I s|\\([[:space:]]$key=\\)[^[:space:]]*|\\1$value|I" "$file"
+	else
+		sed -i "/^NodeName=/I s|\$| $key=$value|" "$file"
+	fi
+}
