@@ -40,6 +40,7 @@ chown "$JOB_USER" "$work"
 # cluster is not ours to stop.
 holding=0
 trap '[ "$holding" = 1 ] && "$CLUSTER" down >/dev/null 2>&1; rm -rf "$work"' EXIT
+trap 'exit 143' TERM INT
 
 # The job mixes, fixed (awk's srand with a constant seed): "DELAY CPUS UNITS"
 # per job, DELAY = wall seconds to wait before submitting it.
@@ -125,6 +126,7 @@ run_plugin()
 echo "# bench_thermal: speed ${speed}x, heat profiles $profiles, slurm-pi.conf ${conf[*]:-(cluster defaults)}" >&2
 for plugin in cons_tres pi_cons_tres; do run_plugin "$plugin" >>"$work/summary"; done
 cat "$work/summary" >&2
+for f in "$work"/*.heat; do echo "# heat model at the end of $(basename "$f" .heat):"; cat "$f"; done >&2
 
 awk '
 	{ thr[$1, $2] = $3; job[$1, $2] = $4; mk[$1, $2] = $5; sd[$1, $2] = $6; cnt[$1, $2] = $7
