@@ -12,6 +12,7 @@ leftovers()
 	grep -F "$STATE" /proc/self/mountinfo | awk '{print "mount " $5}'
 	pgrep -af -- "$SLURM_CONF" | sed 's/^/process /'
 	pgrep -af -- "$MUNGE_DIR" | sed 's/^/process /'
+	pgrep -af -- ' _heat-run ' | sed 's/^/process /'
 }
 
 # Daemons run as root from the state directory: one that a user could have
@@ -33,6 +34,7 @@ out=$("$CLUSTER" up -n 2 -m pi4b 2>&1)
 like "up after a killed run brings a 2-node cluster up" "$out" 'cluster is up: 2 nodes idle'
 is "sinfo shows the new cluster" "$(sinfo -h -o '%D %t' 2>&1)" "2 idle"
 
+"$CLUSTER" heat on >/dev/null 2>&1
 "$CLUSTER" down >/dev/null 2>&1
-is "down leaves no namespace, link, mount or process" "$(leftovers)" ""
+is "down leaves no namespace, link, mount or process (nor the heater)" "$(leftovers)" ""
 done_testing

@@ -55,6 +55,8 @@ config_install_build()
 	# under /tmp is not visible inside the nodes).
 	[ -x "$BUILDDIR/tools/slurm-pi" ] || die "tools/slurm-pi not built (run the build first)"
 	install -D -m 0755 "$BUILDDIR/tools/slurm-pi" "$STATE/bin/slurm-pi"
+	# The heat emulation's workload, for jobs (`cluster heat`).
+	install -m 0755 "$CLUSTER_DIR/bin/pi-work" "$STATE/bin/pi-work"
 }
 
 # The cluster's slurm-pi.conf: etc/slurm-pi.conf with KEY=VALUE overrides
