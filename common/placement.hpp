@@ -9,7 +9,10 @@
 // Slurm orders candidates by sched_weight = Weight << 8 | low byte, lowest
 // first. slurm-pi writes only the low byte, so the admin's Weight stays the
 // primary key; within one Weight:
-//   strict, balanced: cooler bands first, then faster models;
+//   strict, balanced: cooler bands first (each band's penalty), then within
+//                     a band faster models and cooler nodes: the model's
+//                     speed (0..7, a Pi 5 2, a Pi 4B 5, a Pi 3B+ 6) plus
+//                     one per 10 C from 40 C (0..3), at most 7;
 //   any:              faster models first; the band only breaks ties.
 // Exclusion: strict leaves out hot and critical nodes, balanced critical
 // ones, any none. A node the job named (--nodelist) is never left out, and
@@ -17,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -39,6 +43,9 @@ struct PlacementNode {
 	Band band = Band::unknown; // as of now (see scheduling_band)
 	double speed = 0;          // speed score (Pi 4B = 1.0); 0 = unknown
 	bool required = false;     // named by the job
+	// The published temperature (C), when the record has one; unknown
+	// counts as 40-50 C.
+	std::optional<double> temp_c;
 };
 
 struct PlacementResult {

@@ -48,6 +48,7 @@ struct Cached {
 	std::optional<Band> band; // nullopt: no usable record
 	std::int64_t ts = 0;
 	double speed = 0;
+	std::optional<double> temp_c;
 };
 
 // Reused between calls: after the first job_test at a node count, nothing
@@ -69,10 +70,12 @@ const Cached &telemetry_of(int i, const node_record_t *node)
 	c.parsed = true;
 	c.band.reset();
 	c.speed = 0;
+	c.temp_c.reset();
 	TelemetryParse p = parse_extra(c.extra);
 	if (p.telemetry) {
 		c.band = p.telemetry->band;
 		c.ts = p.telemetry->ts;
+		c.temp_c = p.telemetry->temp_c;
 		if (p.telemetry->model)
 			if (const ModelInfo *m = model_by_key(*p.telemetry->model))
 				c.speed = m->speed_score;
@@ -214,6 +217,8 @@ int job_test(job_record_t *job_ptr, bitstr_t *bitmap, uint16_t mode,
 			PlacementNode n;
 			n.band = c.band && !is_stale(c.ts, now, g_settings.stale_after) ? *c.band : Band::unknown;
 			n.speed = c.speed;
+			if (n.band != Band::unknown)
+				n.temp_c = c.temp_c;
 			n.required = required && bit_test(required, i);
 			g_index.push_back(i);
 			g_nodes.push_back(n);

@@ -1,6 +1,7 @@
 #include <criterion/criterion.h>
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -153,4 +154,41 @@ Test(placement, no_reason_when_nothing_was_left_out)
 	std::string no_source = placement_wait_reason(ThermalPolicy::strict, nullptr, 1, 1, 0);
 	cr_assert_str_eq(no_source.c_str(),
 			 "slurm-pi: all eligible nodes are hot (DefaultThermalPolicy=strict)");
+}
+
+static PlacementNode at(Band b, double speed, double temp)
+{
+	PlacementNode n{b, speed, false};
+	n.temp_c = temp;
+	return n;
+}
+
+Test(placement, within_a_band_the_cooler_of_two_equal_pis_comes_first)
+{
+	// The heat emulation's case: an idle Pi 4 in a closed case (45 C) and
+	// one with a heatsink (34 C), both cool.
+	for (ThermalPolicy p : {ThermalPolicy::strict, ThermalPolicy::balanced}) {
+		auto r = run(p, {at(Band::cool, 1.0, 45), at(Band::cool, 1.0, 34)});
+		cr_assert_lt(r[1].rank, r[0].rank, "34 C before 45 C");
+		r = run(p, {at(Band::cool, 1.0, 52), at(Band::cool, 1.0, 47)});
+		cr_assert_lt(r[1].rank, r[0].rank, "47 C before 52 C");
+		r = run(p, {at(Band::cool, 1.0, 41), at(Band::cool, 1.0, 48)});
+		cr_assert_eq(r[0].rank, r[1].rank, "the same 10 C step: a tie");
+	}
+}
+
+Test(placement, the_band_and_the_model_weigh_more_than_degrees)
+{
+	auto r = run(ThermalPolicy::balanced,
+		     {at(Band::warm, 1.0, 30), at(Band::cool, 1.0, 59)});
+	cr_assert_lt(r[1].rank, r[0].rank, "cool at 59 C before warm");
+	r = run(ThermalPolicy::balanced,
+		{at(Band::cool, 1.0, 34), at(Band::cool, 2.3, 52)});
+	cr_assert_lt(r[1].rank, r[0].rank, "a Pi 5 at 52 C before a Pi 4 at 34 C");
+	PlacementNode unknown_temp = node(Band::cool, 1.0);
+	r = run(ThermalPolicy::strict, {unknown_temp, at(Band::cool, 1.0, 45)});
+	cr_assert_eq(r[0].rank, r[1].rank, "an unknown temperature counts as 40-50 C");
+	r = run(ThermalPolicy::strict, {at(Band::cool, 1.0, NAN), at(Band::cool, 1.0, 1e308)});
+	cr_assert_leq(r[0].rank, 0xfe);
+	cr_assert_leq(r[1].rank, 0xfe);
 }
