@@ -5,7 +5,7 @@
 # Nodes: pi1 Pi 5, pi2 and pi3 Pi 4B, pi4 Pi 3B+; DefaultThermalPolicy is
 # balanced. The cluster's slurm-pi.conf polls every 1 s.
 . "$(dirname "$0")/lib/suite.sh"
-plan 17
+plan 18
 
 set_temp()
 {
@@ -59,6 +59,17 @@ is "with the reason in squeue" "$(job_reason "$id")" "$why"
 like "and in scontrol show job (which writes _ for spaces)" "$(scontrol show job "$id")" "Reason=slurm-pi:_all_eligible_nodes_are_hot_\(--thermal=strict\)"
 set_temp pi4 45 cool
 is "and starts on the node that cooled" "$(wait_job "$id" 60) $(job_node "$id")" "COMPLETED pi4"
+
+# Within a band, of two equal Pis the cooler one first. A change inside the
+# cool band goes out with the next record (PublishInterval, 30 s here).
+set_temp pi1 84 critical
+set_temp pi4 72.5 hot
+"$CLUSTER" set pi2 temp=45 >/dev/null
+"$CLUSTER" set pi3 temp=34 >/dev/null
+wait_for 70 eval '[[ "$(pi_field pi2 t)" == 45* && "$(pi_field pi3 t)" == 34* ]]' ||
+	diag "published: pi2 $(pi_field pi2 t) C, pi3 $(pi_field pi3 t) C"
+is "two cool Pi 4Bs at 45 and 34 C: the job goes to the cooler pi3, not pi2 (index order)" \
+	"$(run_job -N1)" "COMPLETED pi3"
 
 # Stale telemetry is not trusted: a critical record an hour old is unknown.
 for n in $(cluster_nodes); do set_temp "$n" 45 cool; done
