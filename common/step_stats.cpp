@@ -100,15 +100,9 @@ std::string step_stats_text(const StepStats &s)
 	return out;
 }
 
-std::string step_stats_json(const StepStats &s, std::uint32_t job_id,
-			    const std::string &step, const std::string &node)
+void add_step_stats_fields(nlohmann::ordered_json &j, const StepStats &s)
 {
 	using nlohmann::ordered_json;
-	ordered_json j;
-	j["v"] = 1;
-	j["job"] = job_id;
-	j["step"] = step;
-	j["node"] = node;
 	j["start"] = s.start;
 	j["end"] = s.end;
 	j["samples"] = s.samples;
@@ -121,6 +115,18 @@ std::string step_stats_json(const StepStats &s, std::uint32_t job_id,
 	j["undervoltage"] = s.undervoltage ? ordered_json(*s.undervoltage)
 					   : ordered_json();
 	j["min_mhz"] = s.min_mhz ? ordered_json(*s.min_mhz) : ordered_json();
+}
+
+std::string step_stats_json(const StepStats &s, std::uint32_t job_id,
+			    const std::string &step, const std::string &node)
+{
+	using nlohmann::ordered_json;
+	ordered_json j;
+	j["v"] = 1;
+	j["job"] = job_id;
+	j["step"] = step;
+	j["node"] = node;
+	add_step_stats_fields(j, s);
 	// Node and step names come from Slurm; replace bad UTF-8 rather than
 	// throw.
 	return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -21,6 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "common/ring.hpp"
 
 namespace slurmpi {
@@ -56,6 +58,11 @@ StepStats step_stats(const std::vector<RingSample> &samples, std::int64_t start,
 std::string step_stats_text(const StepStats &s);
 
 // One JSON line (no trailing newline) for the per-job record.
+// The statistics' fields of a record, "start" .. "min_mhz" in that order,
+// added to `j` (temperatures to one decimal, null where no sample could
+// tell): the per-job record and the AdminComment summary share them.
+void add_step_stats_fields(nlohmann::ordered_json &j, const StepStats &s);
+
 std::string step_stats_json(const StepStats &s, std::uint32_t job_id,
 			    const std::string &step, const std::string &node);
 

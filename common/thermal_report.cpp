@@ -16,24 +16,11 @@ using nlohmann::ordered_json;
 
 constexpr const char *kKey = "pi_thermal";
 
-double tenth(double v) { return std::round(v * 10) / 10; }
-
 ordered_json entry_json(const NodeSummary &n)
 {
-	const StepStats &s = n.stats;
 	ordered_json j;
 	j["steps"] = n.steps;
-	j["start"] = s.start;
-	j["end"] = s.end;
-	j["samples"] = s.samples;
-	j["max_c"] = s.max_c ? ordered_json(tenth(*s.max_c)) : ordered_json();
-	j["mean_c"] = s.mean_c ? ordered_json(tenth(*s.mean_c)) : ordered_json();
-	auto pct = s.throttled_pct();
-	j["throttled_pct"] = pct ? ordered_json(*pct) : ordered_json();
-	j["throttled_samples"] = s.throttled_samples;
-	j["throttle_known_samples"] = s.throttle_known_samples;
-	j["undervoltage"] = s.undervoltage ? ordered_json(*s.undervoltage) : ordered_json();
-	j["min_mhz"] = s.min_mhz ? ordered_json(*s.min_mhz) : ordered_json();
+	add_step_stats_fields(j, n.stats);
 	return j;
 }
 
@@ -192,30 +179,36 @@ PublishResult publish_summary(const JobComment &c, const std::string &node,
 	std::int64_t max_gap = 0;
 	// Spread the writers of one step before the first read.
 	c.sleep_ms(c.random(std::max(1, settle_ms / 2)));
-	for (int attempt = 0;; ++attempt) {
-		std::int64_t t0 = c.now_ms();
+	// Read AdminComment into res.last_text: whether the node's entry is
+	// there, or nullopt (res.error set) when it cannot be read.
+	auto read_has = [&]() -> std::optional<bool> {
 		std::string why;
 		std::optional<std::string> cur = c.read(&why);
 		if (!cur) {
 			res.error = "reading the job's AdminComment: " + why;
-			return res;
+			return std::nullopt;
 		}
-		res.last_text = *cur;
-		if (admin_comment_has(*cur, node, s)) {
-			res.ok = true;
+		res.last_text = std::move(*cur);
+		res.ok = admin_comment_has(res.last_text, node, s);
+		return res.ok;
+	};
+	for (int attempt = 0;; ++attempt) {
+		std::int64_t t0 = c.now_ms();
+		std::optional<bool> has = read_has();
+		if (!has || *has)
 			return res;
-		}
 		if (attempt > 0 && c.now_ms() >= deadline) {
 			res.error = "the node's entry was replaced by other nodes' " +
 				    std::to_string(res.writes) + " times in " +
 				    std::to_string(budget_ms) + " ms; gave up";
 			return res;
 		}
-		CommentMerge m = merge_admin_comment(*cur, node, s);
+		CommentMerge m = merge_admin_comment(res.last_text, node, s);
 		if (!m.ok) {
 			res.error = m.reason;
 			return res;
 		}
+		std::string why;
 		if (!c.write(m.text, &why)) {
 			res.error = "updating the job's AdminComment: " + why;
 			return res;
@@ -226,16 +219,9 @@ PublishResult publish_summary(const JobComment &c, const std::string &node,
 		c.sleep_ms(static_cast<int>(std::min<std::int64_t>(settle, budget_ms)));
 		// Then read again (next round): still there, or write again
 		// after a random pause that grows with each try.
-		cur = c.read(&why);
-		if (!cur) {
-			res.error = "reading the job's AdminComment: " + why;
+		has = read_has();
+		if (!has || *has)
 			return res;
-		}
-		res.last_text = *cur;
-		if (admin_comment_has(*cur, node, s)) {
-			res.ok = true;
-			return res;
-		}
 		c.sleep_ms(c.random(std::max(1, settle_ms) << std::min(attempt, 4)));
 	}
 }
