@@ -66,9 +66,12 @@ const KeySpec kKeys[] = {
 	 IntKey{&Config::publish_interval, 1, 86400, "seconds"},
 	 "Seconds between telemetry updates of the node's Extra field while\n"
 	 "nothing changes. task/pi publishes at once when the band changes or a\n"
-	 "throttle flag that is \"now\" changes, and when slurmd starts; this\n"
-	 "heartbeat lets the controller tell a quiet node from a dead one.\n"
-	 "At least PollInterval."},
+	 "throttle flag that is \"now\" changes, and when slurmd starts; when\n"
+	 "the temperature moves by 2 C or more into another 10 C step (below\n"
+	 "40, 40s, 50s, 60 and up: the order within a band) once a quarter of\n"
+	 "PublishInterval has passed since the last update. This heartbeat lets\n"
+	 "the controller tell a quiet node from a dead one. At least\n"
+	 "PollInterval."},
 	{"StaleAfter", IntKey{&Config::stale_after, 1, 86400, "seconds"},
 	 "Seconds after which a node's telemetry is stale: its band is then\n"
 	 "\"unknown\" and it is scheduled as if slurm-pi were not there (fail\n"

@@ -1,6 +1,9 @@
 #include "common/pipeline.hpp"
 
+#include "common/placement.hpp"
 #include "common/throttle.hpp"
+
+#include <cmath>
 
 namespace slurmpi {
 
@@ -45,6 +48,7 @@ std::string_view publish_reason_name(PublishReason r)
 	case PublishReason::first: return "first";
 	case PublishReason::band: return "band change";
 	case PublishReason::flags: return "flag change";
+	case PublishReason::temperature: return "temperature step";
 	case PublishReason::heartbeat: return "heartbeat";
 	case PublishReason::retry: return "retry";
 	}
@@ -68,6 +72,17 @@ NowFlags now_flags(const Telemetry &t)
 	return {known, *t.throttled & known};
 }
 
+// Whether the temperature moved to another of placement's steps, and far
+// enough that a reading wobbling across a step's edge does not count.
+bool temperature_moved(const Telemetry &now, const Telemetry &last)
+{
+	if (!now.temp_c || !last.temp_c || !std::isfinite(*now.temp_c) ||
+	    !std::isfinite(*last.temp_c))
+		return false;
+	return temperature_step(now.temp_c) != temperature_step(last.temp_c) &&
+	       std::fabs(*now.temp_c - *last.temp_c) >= kTemperatureStepMinDelta;
+}
+
 } // namespace
 
 PublishReason Publisher::decide(const Telemetry &rec, std::int64_t now) const
@@ -84,6 +99,8 @@ PublishReason Publisher::decide(const Telemetry &rec, std::int64_t now) const
 	// heartbeat until it catches up again.
 	if (now - last_time_ >= interval_ || now < last_time_)
 		return PublishReason::heartbeat;
+	if (now - last_time_ >= temperature_gap() && temperature_moved(rec, *last_))
+		return PublishReason::temperature;
 	return PublishReason::none;
 }
 

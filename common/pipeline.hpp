@@ -42,14 +42,27 @@ enum class PublishReason {
 	first,     // nothing published yet by this daemon (start, restart)
 	band,      // the band changed
 	flags,     // a throttle flag that is "now" changed, or what is known
+	temperature, // the temperature moved to another placement step
 	heartbeat, // PublishInterval passed without a change
 	retry,     // the last publish failed
 };
 std::string_view publish_reason_name(PublishReason r);
 
+// A temperature change publishes only when it crosses a step and is at
+// least this large (degrees C) since the last published record.
+inline constexpr double kTemperatureStepMinDelta = 2.0;
+
 // Publish on change and as a heartbeat, never more: the controller takes
 // write locks on jobs, nodes and partitions for every node update.
-// Changes that do not publish by themselves: the temperature within a band,
+//   at once:  the band changed; a "now" throttle flag (or what is known of
+//             them) changed;
+//   soon:     the temperature moved to another of placement's steps
+//             (temperature_step(): <40, 40s, 50s, 60+ C; the order within
+//             a band) by at least kTemperatureStepMinDelta, once a quarter
+//             of PublishInterval has passed since the last publish, so a
+//             wobbling sensor costs at most 4 updates per PublishInterval;
+//   heartbeat: PublishInterval passed.
+// Changes that do not publish by themselves: the temperature within a step,
 // the clock, and the "has occurred" throttle bits (rpi_volt clears those
 // every ~2 s); the next heartbeat carries them.
 class Publisher {
@@ -64,6 +77,12 @@ public:
 	void failed() { retry_ = true; }
 
 private:
+	// At least one second, a quarter of PublishInterval.
+	std::int64_t temperature_gap() const
+	{
+		return interval_ / 4 > 1 ? interval_ / 4 : 1;
+	}
+
 	std::int64_t interval_;
 	std::optional<Telemetry> last_;
 	std::int64_t last_time_ = 0;

@@ -51,9 +51,9 @@ int speed_rank(double speed)
 	return 31 - static_cast<int>(tenths);
 }
 
-// 0 (below 40 C) .. 3 (60 C and above), one step per 10 C: how much a
-// node's temperature puts it back within its band. Unknown: 1.
-int temp_rank(const std::optional<double> &t)
+} // namespace
+
+int temperature_step(const std::optional<double> &t)
 {
 	if (!t || !std::isfinite(*t))
 		return 1;
@@ -61,8 +61,6 @@ int temp_rank(const std::optional<double> &t)
 		return 0;
 	return std::min(3, static_cast<int>((*t - 40) / 10) + 1);
 }
-
-} // namespace
 
 void place(ThermalPolicy policy, const PlacementPenalties &pen,
 	   std::span<const PlacementNode> nodes,
@@ -75,7 +73,7 @@ void place(ThermalPolicy policy, const PlacementPenalties &pen,
 		int speed = speed_rank(node.speed);      // 0..31
 		int rank = policy == ThermalPolicy::any
 				   ? speed * 8 + std::min(band, 7)
-				   : band * 8 + std::min(7, speed / 4 + temp_rank(node.temp_c));
+				   : band * 8 + std::min(7, speed / 4 + temperature_step(node.temp_c));
 		out[i].rank = static_cast<std::uint8_t>(std::min(rank, 0xfe));
 		out[i].exclude = !node.required && policy_excludes(policy, node.band);
 	}

@@ -58,6 +58,12 @@ struct PlacementResult {
 Band scheduling_band(const TelemetryParse &p, std::int64_t now,
 		     std::int64_t stale_after);
 
+// How far a node's temperature puts it back within its band: 0 below
+// 40 C, then one step per 10 C, 3 from 60 C; unknown (or not finite) 1.
+// task/pi publishes when a node moves to another step (common/pipeline),
+// so that the controller's order stays current between heartbeats.
+int temperature_step(const std::optional<double> &t);
+
 // Whether `policy` leaves out a node in `band` (before `required`).
 bool policy_excludes(ThermalPolicy policy, Band band);
 

@@ -217,3 +217,68 @@ Test(pipeline, problem_log_per_poll_garbage_stays_bounded)
 		lines += log.should_log({"garbage " + std::to_string(t)}, kT0 + t);
 	cr_assert_eq(lines, 60, "one a minute, got %d", lines);
 }
+
+Test(pipeline, temperature_step_publishes_once_a_quarter_interval_passed)
+{
+	NodePipeline p = pipeline(120);
+	auto s = p.update(temp_reading(45), kT0);
+	p.published(s, kT0);
+	// 45 -> 52 C: another step (40s -> 50s), still cool; too soon.
+	s = p.update(temp_reading(52), kT0 + 10);
+	cr_assert(s.band == Band::cool);
+	cr_assert(s.publish == PublishReason::none);
+	// A quarter of PublishInterval after the last publish.
+	s = p.update(temp_reading(52), kT0 + 30);
+	cr_assert(s.publish == PublishReason::temperature, "%s",
+		  std::string(publish_reason_name(s.publish)).c_str());
+	p.published(s, kT0 + 30);
+	// Cooling back to 38 C (below 40) is another step too.
+	s = p.update(temp_reading(38), kT0 + 60);
+	cr_assert(s.publish == PublishReason::temperature);
+}
+
+Test(pipeline, temperature_wobbling_at_a_step_edge_does_not_publish)
+{
+	NodePipeline p = pipeline(120);
+	auto s = p.update(temp_reading(49.5), kT0);
+	p.published(s, kT0);
+	for (std::int64_t t = kT0 + 1; t < kT0 + 120; t++) {
+		s = p.update(temp_reading(t % 2 ? 51.0 : 49.5), t);
+		cr_assert(s.publish == PublishReason::none, "at +%lld: %s",
+			  static_cast<long long>(t - kT0),
+			  std::string(publish_reason_name(s.publish)).c_str());
+	}
+}
+
+Test(pipeline, a_sensor_jumping_steps_costs_at_most_four_per_interval)
+{
+	NodePipeline p = pipeline(120);
+	auto s = p.update(temp_reading(35), kT0);
+	p.published(s, kT0);
+	int published = 0;
+	for (std::int64_t t = kT0 + 1; t <= kT0 + 3600; t++) {
+		s = p.update(temp_reading(t % 2 ? 55.0 : 35.0), t);
+		cr_assert(s.band == Band::cool);
+		if (s.publish != PublishReason::none) {
+			cr_assert(s.publish == PublishReason::temperature);
+			p.published(s, t);
+			published++;
+		}
+	}
+	// One per 30 s (a quarter of 120 s) at most; the heartbeat never comes
+	// because each of these resets it.
+	cr_assert(published <= 3600 / 30 && published >= 3600 / 32, "%d", published);
+}
+
+Test(pipeline, unknown_temperature_is_no_temperature_step)
+{
+	NodePipeline p = pipeline(120);
+	Reading r = temp_reading(45);
+	auto s = p.update(r, kT0);
+	p.published(s, kT0);
+	r.temp_c.reset();
+	for (std::int64_t t = kT0 + 1; t < kT0 + 120; t++) {
+		s = p.update(r, t);
+		cr_assert(s.publish != PublishReason::temperature);
+	}
+}

@@ -192,3 +192,17 @@ Test(placement, the_band_and_the_model_weigh_more_than_degrees)
 	cr_assert_leq(r[0].rank, 0xfe);
 	cr_assert_leq(r[1].rank, 0xfe);
 }
+
+Test(placement, temperature_steps_are_ten_degrees_from_40_c)
+{
+	cr_assert_eq(temperature_step(-20.0), 0);
+	cr_assert_eq(temperature_step(39.9), 0);
+	cr_assert_eq(temperature_step(40.0), 1);
+	cr_assert_eq(temperature_step(49.9), 1);
+	cr_assert_eq(temperature_step(50.0), 2);
+	cr_assert_eq(temperature_step(60.0), 3);
+	cr_assert_eq(temperature_step(95.0), 3);
+	cr_assert_eq(temperature_step(std::nullopt), 1);
+	cr_assert_eq(temperature_step(NAN), 1);
+	cr_assert_eq(temperature_step(-INFINITY), 1);
+}
