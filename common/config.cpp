@@ -85,6 +85,11 @@ const KeySpec kKeys[] = {
 	 "under-voltage, minimum clock). One 40-byte slot per PollInterval,\n"
 	 "at most 17280 slots: 4 h at 10 s is 1440 slots, 57664 bytes. A step\n"
 	 "that runs longer is accounted for its last RingHours."},
+	{"JobRecordDays", IntKey{&Config::job_record_days, 1, 3650, "days"},
+	 "Days task/pi keeps each job's thermal record on a node,\n"
+	 "<SlurmdSpoolDir>/slurm-pi/job_<jobid>.json (one line per step: what\n"
+	 "--thermal-report prints). A record goes once this long has passed\n"
+	 "since its last step ended; slurmd checks at start and once an hour."},
 	{"WarmTemp", NumKey{&Config::warm_temp, 0, 100, "C"},
 	 "Degrees C from which a node is \"warm\": busy, still at full speed on\n"
 	 "most models (60 C is the default soft limit of a Pi 3B+/3A+, where its\n"

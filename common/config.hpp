@@ -28,6 +28,7 @@ struct Config {
 	int publish_interval = 120; // PublishInterval, seconds
 	int stale_after = 300;      // StaleAfter, seconds
 	int ring_hours = 4;         // RingHours, hours
+	int job_record_days = 7;    // JobRecordDays, days
 	double warm_temp = 60;      // WarmTemp, C
 	double hot_temp = 70;       // HotTemp, C
 	double critical_temp = 80;  // CriticalTemp, C

@@ -1,5 +1,6 @@
 #include "common/step_stats.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -210,6 +211,68 @@ std::string append_job_record(const std::string &dir, std::uint32_t job_id,
 	}
 	close(fd);
 	return why.empty() ? why : path + ": " + why;
+}
+
+namespace {
+
+// "job_<digits>.json", the per-job record's name.
+bool is_job_record_name(std::string_view name)
+{
+	constexpr std::string_view pre = "job_", suf = ".json";
+	if (name.size() <= pre.size() + suf.size() || !name.starts_with(pre) ||
+	    !name.ends_with(suf))
+		return false;
+	std::string_view id = name.substr(pre.size(), name.size() - pre.size() - suf.size());
+	return std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+} // namespace
+
+int prune_job_records(const std::string &dir, std::int64_t now,
+		      std::int64_t max_age, std::string *why)
+{
+	why->clear();
+	std::string sub = dir + "/slurm-pi";
+	int dfd = open(sub.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		int e = errno;
+		struct stat st;
+		if (e == ENOTDIR && lstat(sub.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+			e = ELOOP;
+		if (e != ENOENT)
+			*why = sub + ": " + open_error(e);
+		return 0;
+	}
+	if (std::string bad = check_owned(dfd, true); !bad.empty()) {
+		close(dfd);
+		*why = sub + ": " + bad;
+		return 0;
+	}
+	int lfd = dup(dfd);
+	DIR *d = lfd >= 0 ? fdopendir(lfd) : nullptr;
+	if (!d) {
+		*why = sub + ": " + errno_string(errno);
+		if (lfd >= 0)
+			close(lfd);
+		close(dfd);
+		return 0;
+	}
+	int removed = 0;
+	while (struct dirent *e = readdir(d)) {
+		if (!is_job_record_name(e->d_name))
+			continue;
+		struct stat st;
+		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode) || st.st_mtime >= now - max_age)
+			continue;
+		if (unlinkat(dfd, e->d_name, 0) == 0)
+			removed++;
+		else if (errno != ENOENT && why->empty())
+			*why = sub + "/" + e->d_name + ": " + errno_string(errno);
+	}
+	closedir(d);
+	close(dfd);
+	return removed;
 }
 
 namespace {

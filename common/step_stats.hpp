@@ -81,6 +81,15 @@ std::string step_name(std::uint32_t step_id, std::uint32_t het_comp);
 std::string append_job_record(const std::string &dir, std::uint32_t job_id,
 			      const std::string &line);
 
+// Remove per-job records older than `max_age` seconds: every regular file
+// <dir>/slurm-pi/job_<digits>.json whose last change (mtime, the last
+// step's append) is before now - max_age. Never follows a symlink, skips
+// anything else in the directory, and leaves a directory that is missing,
+// a symlink, or not root's alone. Returns how many it removed; *why says
+// what failed ("" when nothing did), naming the path.
+int prune_job_records(const std::string &dir, std::int64_t now,
+		      std::int64_t max_age, std::string *why);
+
 // One line of the per-job record, read back.
 struct StepRecord {
 	std::string step, node;

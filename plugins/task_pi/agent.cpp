@@ -70,6 +70,7 @@ extern slurmd_conf_t *conf __attribute__((weak));
 #include "common/ring.hpp"
 #include "common/board_detect.hpp"
 #include "common/sensors.hpp"
+#include "common/step_stats.hpp"
 #include "common/telemetry.hpp"
 #include "common/vcio.hpp"
 #include "plugins/task_pi/ctld.hpp"
@@ -280,6 +281,7 @@ public:
 			     std::string(band_cause_name(s.cause)).c_str(),
 			     temp_text(r).c_str());
 		record(r, s.band, t);
+		prune_records(t);
 		std::optional<NodeView> node;
 		if (s.publish != PublishReason::none)
 			publish(s, t, node);
@@ -295,6 +297,26 @@ public:
 	}
 
 private:
+	// Per-job records (--thermal-report, step accounting) older than
+	// JobRecordDays go: at the first tick, then once an hour. A failure is
+	// logged, never fatal.
+	void prune_records(time_t t)
+	{
+		if (t < next_prune_ && next_prune_ - t <= 3600)
+			return;
+		next_prune_ = t + 3600;
+		std::string spool = slurmd_spooldir();
+		if (spool.empty())
+			return;
+		std::string why;
+		int n = prune_job_records(spool, t, std::int64_t{cfg_.job_record_days} * 86400, &why);
+		if (n > 0)
+			info(PI_TASK ": removed %d per-job record%s older than %d days (JobRecordDays) from %s/slurm-pi",
+			     n, n == 1 ? "" : "s", cfg_.job_record_days, spool.c_str());
+		if (!why.empty() && prune_log_.should_log({why}, t))
+			error(PI_TASK ": removing old per-job records: %s", why.c_str());
+	}
+
 	// One slot of the node's sample ring, for per-step accounting in
 	// slurmstepd. A failure here never stops the sampler.
 	void record(const Reading &r, Band band, time_t t)
@@ -464,7 +486,8 @@ private:
 	NodePipeline pipe_;
 	DrainTracker drain_;
 	RingWriter ring_;
-	ProblemLog sensor_log_, ctld_log_, extra_log_, ring_log_, gpio_log_;
+	ProblemLog sensor_log_, ctld_log_, extra_log_, ring_log_, gpio_log_, prune_log_;
+	time_t next_prune_ = 0;
 	std::unique_ptr<GpioLines> gpio_;
 	std::optional<GpioDriver> gpio_driver_; // drives *gpio_
 };

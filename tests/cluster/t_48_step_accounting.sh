@@ -5,7 +5,7 @@
 # them to the node's per-job record. A damaged ring is recreated. The
 # cluster's slurm-pi.conf polls every 1 s (RingHours=4: 14400 slots).
 . "$(dirname "$0")/lib/suite.sh"
-plan 18
+plan 22
 
 ring_size=$((64 + 40 * 14400))
 ring() { echo "$(node_dir "$1")/spool/slurm-pi.ring"; }
@@ -71,4 +71,20 @@ truncate -s 10 "$(ring pi2)"
 check "a truncated ring is logged and recreated" wait_for 5 sh -c \
 	"grep -q 'task/pi: sample ring $(ring pi2) was damaged (size 10 bytes' '$(node_dir pi2)/slurmd.log' && [ \$(stat -c %s '$(ring pi2)') = $ring_size ]"
 is "slurmd on pi2 still runs steps" "$(as_user srun -w pi2 -N1 hostname 2>&1)" pi2
+
+# Records older than JobRecordDays (7 by default) go when slurmd starts
+# (then once an hour); a recent one and a file that is not a record stay.
+spool_pi=$(node_dir pi2)/spool/slurm-pi
+echo '{}' >"$spool_pi/job_900001.json"
+touch -d '8 days ago' "$spool_pi/job_900001.json"
+echo 'admin' >"$spool_pi/notes.txt"
+touch -d '30 days ago' "$spool_pi/notes.txt"
+"$CLUSTER" stop pi2 >/dev/null 2>&1
+"$CLUSTER" start pi2 >/dev/null 2>&1
+check "an 8-day-old record is removed at slurmd start, and logged" wait_for 15 sh -c \
+	"! test -e '$spool_pi/job_900001.json' && grep -q 'task/pi: removed [0-9]* per-job records\? older than 7 days (JobRecordDays)' '$(node_dir pi2)/slurmd.log'"
+check "the recent record of job $job stays" test -f "$(record pi2 "$job")"
+check "a file that is not a record stays" test -f "$spool_pi/notes.txt"
+rm -f "$spool_pi/notes.txt"
+check "pi2 is back to idle" wait_for 20 state_is pi2 'idle|none'
 done_testing

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -350,4 +351,68 @@ Test(merge_steps, equal_intervals_count_once_batch_first_then_by_number)
 	assert_sv_eq(m.steps[0], "batch");
 	assert_sv_eq(m.steps[1], "0");
 	assert_sv_eq(m.steps[2], "10");
+}
+
+// Set a file's mtime to `t` (seconds).
+static void set_mtime(const std::string &path, std::int64_t t)
+{
+	struct timespec ts[2] = {{static_cast<time_t>(t), 0}, {static_cast<time_t>(t), 0}};
+	cr_assert_eq(utimensat(AT_FDCWD, path.c_str(), ts, AT_SYMLINK_NOFOLLOW), 0,
+		     "%s", path.c_str());
+}
+
+Test(step_stats, old_job_records_are_pruned_new_ones_and_others_kept)
+{
+	ScratchDir d("slurmpi-test-step-stats");
+	const std::int64_t now = 1795938000, day = 86400;
+	cr_assert(append_job_record(d.str(), 41, "{}").empty());
+	cr_assert(append_job_record(d.str(), 42, "{}").empty());
+	cr_assert(append_job_record(d.str(), 43, "{}").empty());
+	std::string sub = d.str() + "/slurm-pi/";
+	set_mtime(sub + "job_41.json", now - 8 * day);
+	set_mtime(sub + "job_42.json", now - 6 * day);
+	set_mtime(sub + "job_43.json", now - 30 * day);
+	// Not records: another file, a record-like name with a non-digit, a
+	// symlink and a directory with a record's name, all old.
+	{
+		std::ofstream(sub + "notes.txt") << "admin";
+		std::ofstream(sub + "job_4x.json") << "x";
+	}
+	set_mtime(sub + "notes.txt", now - 30 * day);
+	set_mtime(sub + "job_4x.json", now - 30 * day);
+	cr_assert_eq(symlink((sub + "notes.txt").c_str(), (sub + "job_50.json").c_str()), 0);
+	set_mtime(sub + "job_50.json", now - 30 * day);
+	cr_assert_eq(mkdir((sub + "job_51.json").c_str(), 0755), 0);
+	set_mtime(sub + "job_51.json", now - 30 * day);
+
+	std::string why;
+	cr_assert_eq(prune_job_records(d.str(), now, 7 * day, &why), 2);
+	cr_assert_str_empty(why.c_str());
+	struct stat st;
+	cr_assert_neq(lstat((sub + "job_41.json").c_str(), &st), 0);
+	cr_assert_neq(lstat((sub + "job_43.json").c_str(), &st), 0);
+	cr_assert_eq(lstat((sub + "job_42.json").c_str(), &st), 0);
+	cr_assert_eq(lstat((sub + "notes.txt").c_str(), &st), 0);
+	cr_assert_eq(lstat((sub + "job_4x.json").c_str(), &st), 0);
+	cr_assert_eq(lstat((sub + "job_50.json").c_str(), &st), 0);
+	cr_assert_eq(lstat((sub + "job_51.json").c_str(), &st), 0);
+	// Nothing more to do the second time.
+	cr_assert_eq(prune_job_records(d.str(), now, 7 * day, &why), 0);
+}
+
+Test(step_stats, pruning_a_missing_or_symlinked_directory_does_nothing)
+{
+	ScratchDir d("slurmpi-test-step-stats");
+	std::string why = "x";
+	cr_assert_eq(prune_job_records(d.str(), 1795938000, 86400, &why), 0);
+	cr_assert_str_empty(why.c_str(), "no slurm-pi/ yet is not an error");
+
+	ScratchDir elsewhere("slurmpi-test-step-stats");
+	cr_assert(append_job_record(elsewhere.str(), 9, "{}").empty());
+	set_mtime(elsewhere.str() + "/slurm-pi/job_9.json", 1);
+	cr_assert_eq(symlink((elsewhere.str() + "/slurm-pi").c_str(), (d.str() + "/slurm-pi").c_str()), 0);
+	cr_assert_eq(prune_job_records(d.str(), 1795938000, 86400, &why), 0);
+	cr_assert(contains(why, "/slurm-pi: is a symbolic link; not followed"), "%s", why.c_str());
+	struct stat st;
+	cr_assert_eq(stat((elsewhere.str() + "/slurm-pi/job_9.json").c_str(), &st), 0);
 }
