@@ -205,9 +205,26 @@ void check_when_and_normal(std::string_view text)
 		FUZZ_CHECK(stage_out_when_error(text).ends_with("is not one of always, success"),
 			   "message");
 	auto n = lexical_normal(text);
+	// Refused exactly when some ".." would go above the start: counted
+	// here on the components, apart from lexical_normal().
+	bool abs = text.starts_with('/');
+	std::size_t depth = 0;
+	bool above = false;
+	for (std::string_view c : components(text)) {
+		if (c == "..") {
+			if (depth == 0) {
+				above = true;
+				break;
+			}
+			depth--;
+		} else if (!c.empty() && c != ".") {
+			depth++;
+		}
+	}
+	FUZZ_CHECK(n.has_value() == !above, "'..' above the start %s",
+		   above ? "accepted" : "refused");
 	if (!n)
 		return;
-	bool abs = text.starts_with('/');
 	FUZZ_CHECK(n->starts_with('/') == abs, "absolute changed: %s", n->c_str());
 	FUZZ_CHECK(lexical_normal(*n) == n, "not idempotent: %s", n->c_str());
 	if (*n != "/" && *n != ".")
