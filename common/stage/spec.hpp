@@ -95,9 +95,9 @@ std::string scratch_path(std::string_view scratch, std::string_view rel);
 
 // ---------------------------------------------------------------- stage lists
 
-// One item of a checked list, normalised (lexical_normal), every path
-// shorter than kStagePathMax, no control characters, no "." or ".."
-// components.
+// One item of a checked list, normalised (lexical_normal), every path at
+// most kStagePathMax bytes (also once joined to scratch), no control
+// characters, no "." or ".." components.
 //   stage-in:  src absolute, inside a shared root (may be the root itself);
 //              dst relative to the job's scratch directory, never ".".
 //   stage-out: src relative to the job's scratch directory ("." is the
@@ -174,7 +174,7 @@ struct StagePath {
 // `item`: item.dst on one node, item.dst + "/" + node on more (see the
 // top of this file). `node` must be one path component: not empty, not
 // "." or "..", no '/', no control characters, at most kStageNameMax bytes;
-// the result must be shorter than kStagePathMax.
+// the result must be at most kStagePathMax bytes.
 StagePath stage_out_destination(const StageItem &item, std::string_view node,
 				std::uint32_t nnodes,
 				std::string_view source = "--stage-out");
