@@ -601,7 +601,8 @@ std::optional<UserCache> UserCache::open(const CacheConfig &cfg, uid_t uid, std:
 	if (!dir.ok() && errno == ENOENT) {
 		// Only where the caller owns <base> (a user's own cache, tests);
 		// under a root-owned base, prepare_user_dir() makes it.
-		if (mkdirat(basefd.get(), name.c_str(), 0700) != 0) {
+		// EEXIST: another stage made it just now.
+		if (mkdirat(basefd.get(), name.c_str(), 0700) != 0 && errno != EEXIST) {
 			*why = quoted(shown, 256) + ": mkdir: " + err_text(errno);
 			return std::nullopt;
 		}
