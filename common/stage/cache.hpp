@@ -80,6 +80,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace slurmpi::stage {
 
@@ -167,6 +168,9 @@ struct CacheStats {
 	std::uint64_t bytes_fetched = 0;
 	void add(const CacheResult &r);
 };
+// A stage runs in a child as the user: it can hand its counters to the
+// plugin through a pipe as they are.
+static_assert(std::is_trivially_copyable_v<CacheStats>);
 // "cache: 2 hits, 1 miss, 0 bypassed, 0 failed; 12582912 bytes saved,
 // 4096 fetched"
 std::string describe(const CacheStats &s);
@@ -273,7 +277,11 @@ struct TrimResult {
 // filling, lock files without an entry, and entry names that are not
 // regular files. As root it sees every user's directory; as a user only
 // its own (the others are 0700). Names it does not recognise are left
-// alone and not counted.
+// alone and not counted. Entries in use are kept even when that leaves the
+// total above the bound (`in_use` says how many); `max_bytes` 0 evicts
+// every entry not in use, so a cache without a bound is not trimmed. Run it
+// after a job's stage-in (root, in the prolog), when its own entries are
+// the most recently used.
 TrimResult trim(const std::string &base, std::uint64_t max_bytes);
 
 } // namespace slurmpi::stage
