@@ -263,6 +263,42 @@ Test(stage_cache, copy_placement_gives_an_independent_writable_file)
 	assert_sv_eq(slurp(e.entry_path(k)), "input\n");
 }
 
+// Scratch on another file system than the cache (here tmpfs): no hard
+// link is possible, so the hit is a copy, with the source's mode.
+Test(stage_cache, a_scratch_on_another_file_system_gets_a_copy)
+{
+	Env e;
+	char tmpl[] = "/dev/shm/stage_cache.XXXXXX";
+	if (!mkdtemp(tmpl))
+		cr_skip_test("no /dev/shm to stand in for another file system");
+	std::string other = tmpl;
+	if (stat_of(other).st_dev == stat_of(e.dst).st_dev) {
+		rmdir(other.c_str());
+		cr_skip_test("/dev/shm is on the same file system as /tmp");
+	}
+	int other_fd = open(other.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(other_fd, 0);
+	std::string src = e.share("in.dat", std::string(20000, 'x'));
+	chmod(src.c_str(), 0640);
+	UserCache cache = open_cache(e);
+	CacheKey k = key_for(src);
+	std::atomic<int> fetched{0};
+	assert_ok(cache.stage(k, fetch_file(src, &fetched), e.dst_fd, "a"), CacheOutcome::miss);
+	CacheResult r = cache.stage(k, fetch_file(src, &fetched), other_fd, "b");
+	std::string b = other + "/b";
+	struct stat st = stat_of(b);
+	std::string got = slurp(b);
+	close(other_fd);
+	std::error_code ec;
+	std::filesystem::remove_all(other, ec);
+	assert_ok(r, CacheOutcome::hit);
+	cr_assert(!r.linked);
+	cr_assert_eq(fetched.load(), 1);
+	cr_assert(got == std::string(20000, 'x'));
+	cr_assert_eq(st.st_mode & 07777, 0640u);
+	cr_assert_eq(st.st_mtim.tv_nsec, stat_of(src).st_mtim.tv_nsec);
+}
+
 Test(stage_cache, an_existing_destination_is_an_error)
 {
 	Env e;
