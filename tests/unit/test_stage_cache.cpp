@@ -708,6 +708,30 @@ Test(stage_cache, a_symlink_in_place_of_a_lock_is_not_followed)
 		  CacheOutcome::miss);
 }
 
+// Opening a FIFO for reading would wait for a writer: every open in the
+// cache is non-blocking and checks the type.
+Test(stage_cache, a_fifo_in_place_of_an_entry_or_a_lock_does_not_block)
+{
+	Env e;
+	std::string a = e.share("a", "data a\n");
+	std::string b = e.share("b", "data b\n");
+	UserCache cache = open_cache(e);
+	CacheKey ka = key_for(a), kb = key_for(b);
+	cr_assert_eq(mkfifo(e.entry_path(ka).c_str(), 0600), 0);
+	cr_assert_eq(mkfifo((e.entry_path(kb) + ".lock").c_str(), 0600), 0);
+	assert_ok(cache.stage(ka, fetch_file(a, nullptr), e.dst_fd, "a"), CacheOutcome::miss);
+	cr_assert(S_ISREG(stat_of(e.entry_path(ka)).st_mode), "the FIFO was replaced");
+	CacheResult r = cache.stage(kb, fetch_file(b, nullptr), e.dst_fd, "b");
+	assert_ok(r, CacheOutcome::bypass);
+	cr_assert(contains(r.note, "not a regular file"), "%s", r.note.c_str());
+	assert_sv_eq(slurp(e.dst + "/a"), "data a\n");
+	assert_sv_eq(slurp(e.dst + "/b"), "data b\n");
+	// trim() removes the FIFO lock; then b is cached again.
+	trim(e.base, 1u << 30);
+	cr_assert(!exists(e.entry_path(kb) + ".lock"));
+	assert_ok(cache.stage(kb, fetch_file(b, nullptr), e.dst_fd, "b2"), CacheOutcome::miss);
+}
+
 Test(stage_cache, a_writable_or_rewritten_entry_is_a_miss)
 {
 	Env e;
