@@ -44,9 +44,12 @@
 //     the staged file is read-only too. A job that chmods its input and
 //     writes it changes its mtime, which makes the entry a miss (and it is
 //     replaced) on the next stage; only a job that also resets the mtime to
-//     the old nanosecond can feed its own later jobs a changed file. Entries
-//     are per user, so that harms only the user who does it. This is what
-//     makes a warm stage-in O(1) per file on an SD card or USB disk.
+//     the old nanosecond can feed its own later jobs a changed file. While
+//     two of the user's jobs run with links to one entry, one that chmods
+//     and writes its input changes the other's too. Entries are per user,
+//     so all of this harms only the user who does it, and only on purpose
+//     (the file is read-only until they chmod it). This is what makes a
+//     warm stage-in O(1) per file on an SD card or USB disk.
 //   copy: always an independent file with the source's mode (reflink where
 //     the file system has it, else a copy): for jobs that write their inputs.
 //
