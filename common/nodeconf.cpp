@@ -67,17 +67,6 @@ void add_memory_feature(const NodeConfInput &in, NodeConf &nc,
 		      " MiB");
 }
 
-std::string join(const std::vector<std::string> &v, std::string_view sep)
-{
-	std::string out;
-	for (const std::string &s : v) {
-		if (!out.empty())
-			out += sep;
-		out += s;
-	}
-	return out;
-}
-
 } // namespace
 
 std::string debian_arch(std::string_view machine)

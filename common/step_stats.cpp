@@ -171,6 +171,21 @@ std::string open_error(int err)
 	return err == ELOOP ? "is a symbolic link; not followed" : errno_string(err);
 }
 
+// <dir>/slurm-pi opened without following a symlink; -1 and *err (ELOOP
+// for a symlink) when it cannot be.
+int open_records_dir(const std::string &sub, int *err)
+{
+	int dfd = open(sub.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd >= 0)
+		return dfd;
+	*err = errno;
+	struct stat st;
+	// O_DIRECTORY | O_NOFOLLOW on a symlink fails with ENOTDIR.
+	if (*err == ENOTDIR && lstat(sub.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+		*err = ELOOP;
+	return -1;
+}
+
 } // namespace
 
 std::string append_job_record(const std::string &dir, std::uint32_t job_id,
@@ -179,15 +194,10 @@ std::string append_job_record(const std::string &dir, std::uint32_t job_id,
 	std::string sub = dir + "/slurm-pi";
 	if (mkdir(sub.c_str(), 0755) != 0 && errno != EEXIST)
 		return sub + ": " + errno_string(errno);
-	int dfd = open(sub.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0) {
-		int e = errno;
-		struct stat st;
-		// O_DIRECTORY | O_NOFOLLOW on a symlink fails with ENOTDIR.
-		if (e == ENOTDIR && lstat(sub.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
-			e = ELOOP;
+	int e = 0;
+	int dfd = open_records_dir(sub, &e);
+	if (dfd < 0)
 		return sub + ": " + open_error(e);
-	}
 	if (std::string why = check_owned(dfd, true); !why.empty()) {
 		close(dfd);
 		return sub + ": " + why;
@@ -196,7 +206,7 @@ std::string append_job_record(const std::string &dir, std::uint32_t job_id,
 	std::string path = sub + "/" + name;
 	int fd = openat(dfd, name.c_str(),
 			O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	int e = errno;
+	e = errno;
 	close(dfd);
 	if (fd < 0)
 		return path + ": " + open_error(e);
@@ -233,12 +243,9 @@ int prune_job_records(const std::string &dir, std::int64_t now,
 {
 	why->clear();
 	std::string sub = dir + "/slurm-pi";
-	int dfd = open(sub.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int e = 0;
+	int dfd = open_records_dir(sub, &e);
 	if (dfd < 0) {
-		int e = errno;
-		struct stat st;
-		if (e == ENOTDIR && lstat(sub.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
-			e = ELOOP;
 		if (e != ENOENT)
 			*why = sub + ": " + open_error(e);
 		return 0;

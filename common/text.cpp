@@ -61,4 +61,15 @@ std::string hex(std::uint32_t value, int width)
 	return out;
 }
 
+std::string join(const std::vector<std::string> &v, std::string_view sep)
+{
+	std::string out;
+	for (std::size_t i = 0; i < v.size(); i++) {
+		if (i)
+			out += sep;
+		out += v[i];
+	}
+	return out;
+}
+
 } // namespace slurmpi

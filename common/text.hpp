@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace slurmpi {
 
@@ -26,5 +27,9 @@ std::string quoted(std::string_view s, std::size_t max = kQuotedMax);
 // digits: hex(0xc03111, 4) == "c03111", hex(0xf, 2) == "0f",
 // hex(0) == "0".
 std::string hex(std::uint32_t value, int width = 1);
+
+// The strings of `v` with `sep` between them: join({"a", "b"}, ", ") ==
+// "a, b"; join({}, ",") == "".
+std::string join(const std::vector<std::string> &v, std::string_view sep);
 
 } // namespace slurmpi

@@ -52,17 +52,6 @@ bool has_dot_component(std::string_view path)
 	return false;
 }
 
-std::string join(const std::vector<std::string> &v, std::string_view sep)
-{
-	std::string out;
-	for (const std::string &s : v) {
-		if (!out.empty())
-			out += sep;
-		out += s;
-	}
-	return out;
-}
-
 std::string roots_text(const StagePlaces &p)
 {
 	return "(" + join(p.roots, ", ") + ")";

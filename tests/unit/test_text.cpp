@@ -86,3 +86,11 @@ Test(hex, pads_to_width_and_never_cuts)
 	assert_sv_eq(hex(0x30046, 8), "00030046");
 	assert_sv_eq(hex(0x1, 0), "1");
 }
+
+Test(join, separator_between_items_only)
+{
+	cr_assert_str_eq(join({"a", "b", "c"}, ", ").c_str(), "a, b, c");
+	cr_assert_str_eq(join({"one"}, ":").c_str(), "one");
+	cr_assert_str_eq(join({}, ":").c_str(), "");
+	cr_assert_str_eq(join({"", "b"}, ",").c_str(), ",b");
+}
