@@ -9,14 +9,6 @@
 
 namespace slurmpi {
 
-std::string errno_string(int err)
-{
-	char buf[128];
-	// GNU strerror_r may return a static string instead of filling buf.
-	const char *msg = strerror_r(err, buf, sizeof(buf));
-	return msg ? std::string(msg) : std::string("errno ") + std::to_string(err);
-}
-
 std::string join_root(std::string_view root, std::string_view abs_path)
 {
 	while (!root.empty() && root.back() == '/')

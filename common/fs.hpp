@@ -6,6 +6,8 @@
 // emulated cluster exercises exactly the code paths a real Pi does.
 #pragma once
 
+#include "common/text.hpp"
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -56,7 +58,6 @@ std::string_view trim_value(std::string_view s);
 // nullopt if it cannot be opened.
 std::optional<std::vector<std::string>> list_dir(const std::string &path);
 
-// strerror() as a std::string, thread-safe.
-std::string errno_string(int err);
+// errno_string() (strerror as a std::string) is in common/text.hpp.
 
 } // namespace slurmpi

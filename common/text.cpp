@@ -1,5 +1,7 @@
 #include "common/text.hpp"
 
+#include <cstring>
+
 namespace slurmpi {
 
 namespace {
@@ -59,6 +61,14 @@ std::string hex(std::uint32_t value, int width)
 	if (width > 0 && out.size() < static_cast<std::size_t>(width))
 		out.insert(0, static_cast<std::size_t>(width) - out.size(), '0');
 	return out;
+}
+
+std::string errno_string(int err)
+{
+	char buf[128];
+	// GNU strerror_r may return a static string instead of filling buf.
+	const char *msg = strerror_r(err, buf, sizeof(buf));
+	return msg ? std::string(msg) : std::string("errno ") + std::to_string(err);
 }
 
 std::string join(const std::vector<std::string> &v, std::string_view sep)

@@ -28,6 +28,9 @@ std::string quoted(std::string_view s, std::size_t max = kQuotedMax);
 // hex(0) == "0".
 std::string hex(std::uint32_t value, int width = 1);
 
+// strerror() as a std::string, thread-safe.
+std::string errno_string(int err);
+
 // The strings of `v` with `sep` between them: join({"a", "b"}, ", ") ==
 // "a, b"; join({}, ",") == "".
 std::string join(const std::vector<std::string> &v, std::string_view sep);

@@ -55,14 +55,6 @@ private:
 	int fd_ = -1;
 };
 
-std::string err_text(int err)
-{
-	char buf[128];
-	// GNU strerror_r may return a static string instead of filling buf.
-	const char *msg = strerror_r(err, buf, sizeof buf);
-	return msg ? std::string(msg) : "errno " + std::to_string(err);
-}
-
 constexpr std::size_t kHexWidth = 16;
 constexpr std::size_t kEntryNameLen = 4 * kHexWidth + 3;
 constexpr std::string_view kLockSuffix = ".lock";
@@ -122,10 +114,10 @@ mode_t copy_mode(mode_t source) { return source & 01777; }
 std::string set_mode_times(int fd, mode_t mode, std::int64_t atime_ns, std::int64_t mtime_ns)
 {
 	if (fchmod(fd, mode) != 0)
-		return "chmod: " + err_text(errno);
+		return "chmod: " + errno_string(errno);
 	struct timespec ts[2] = {ts_of(atime_ns), ts_of(mtime_ns)};
 	if (futimens(fd, ts) != 0)
-		return "set times: " + err_text(errno);
+		return "set times: " + errno_string(errno);
 	return "";
 }
 
@@ -192,12 +184,12 @@ Fd open_lock(int dirfd, const std::string &name, bool create, uid_t owner, std::
 		else if (e == ELOOP)
 			*why = quoted(name, 128) + ": a symbolic link; not followed";
 		else
-			*why = quoted(name, 128) + ": " + err_text(e);
+			*why = quoted(name, 128) + ": " + errno_string(e);
 		return Fd();
 	}
 	struct stat st;
 	if (fstat(fd.get(), &st) != 0) {
-		*why = quoted(name, 128) + ": " + err_text(errno);
+		*why = quoted(name, 128) + ": " + errno_string(errno);
 		return Fd();
 	}
 	if (!S_ISREG(st.st_mode) || st.st_uid != owner) {
@@ -224,7 +216,7 @@ Fd take_lock(int dirfd, const std::string &name, int op, int timeout_ms, uid_t o
 				*why = "busy: another stage held " + quoted(name, 128) + " for " +
 				       std::to_string(timeout_ms) + " ms";
 			else
-				*why = quoted(name, 128) + ": flock: " + err_text(e);
+				*why = quoted(name, 128) + ": flock: " + errno_string(e);
 			return Fd();
 		}
 		if (names_fd(dirfd, name, fd.get()))
@@ -276,7 +268,7 @@ std::string default_copy(int src, int dst)
 				continue;
 			if (errno != EXDEV && errno != EINVAL && errno != ENOSYS &&
 			    errno != EOPNOTSUPP && errno != EPERM)
-				return "copy: " + err_text(errno);
+				return "copy: " + errno_string(errno);
 			range = false;
 		}
 		char buf[1 << 16];
@@ -284,7 +276,7 @@ std::string default_copy(int src, int dst)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return "read: " + err_text(errno);
+			return "read: " + errno_string(errno);
 		if (n == 0)
 			return "";
 		for (ssize_t done = 0; done < n;) {
@@ -292,7 +284,7 @@ std::string default_copy(int src, int dst)
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w <= 0)
-				return "write: " + err_text(w < 0 ? errno : EIO);
+				return "write: " + errno_string(w < 0 ? errno : EIO);
 			done += w;
 			out += w;
 		}
@@ -306,7 +298,7 @@ std::string check_base(int basefd, const std::string &base)
 {
 	struct stat st;
 	if (fstat(basefd, &st) != 0)
-		return quoted(base, 256) + ": " + err_text(errno);
+		return quoted(base, 256) + ": " + errno_string(errno);
 	if (!S_ISDIR(st.st_mode))
 		return quoted(base, 256) + ": not a directory";
 	if (st.st_uid != 0 && st.st_uid != geteuid())
@@ -328,7 +320,7 @@ Fd open_dir(int at, const std::string &path, std::string *why, const std::string
 					   fstatat(at, path.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 					   S_ISLNK(st.st_mode));
 		*why = quoted(shown, 256) + ": " +
-		       (link ? std::string("a symbolic link; not followed") : err_text(e));
+		       (link ? std::string("a symbolic link; not followed") : errno_string(e));
 		errno = e;
 	}
 	return fd;
@@ -380,7 +372,7 @@ std::optional<CacheKey> key_of(int src_fd, uid_t uid, std::string path, std::str
 	struct stat st;
 	if (fstat(src_fd, &st) != 0) {
 		if (why)
-			*why = quoted(path, 256) + ": " + err_text(errno);
+			*why = quoted(path, 256) + ": " + errno_string(errno);
 		return std::nullopt;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -487,7 +479,7 @@ std::string prepare_user_dir(const std::string &base, uid_t uid, gid_t gid)
 	if (base.empty() || base[0] != '/')
 		return quoted(base, 256) + ": not an absolute path";
 	if (mkdir(base.c_str(), 0755) != 0 && errno != EEXIST)
-		return quoted(base, 256) + ": mkdir: " + err_text(errno);
+		return quoted(base, 256) + ": mkdir: " + errno_string(errno);
 	std::string why;
 	Fd basefd = open_dir(AT_FDCWD, base, &why, base);
 	if (!basefd.ok())
@@ -498,17 +490,17 @@ std::string prepare_user_dir(const std::string &base, uid_t uid, gid_t gid)
 	std::string name = std::to_string(uid);
 	std::string shown = base + "/" + name;
 	if (mkdirat(basefd.get(), name.c_str(), 0700) != 0 && errno != EEXIST)
-		return quoted(shown, 256) + ": mkdir: " + err_text(errno);
+		return quoted(shown, 256) + ": mkdir: " + errno_string(errno);
 	Fd dir = open_dir(basefd.get(), name, &why, shown);
 	if (!dir.ok())
 		return why;
 	struct stat st;
 	if (fstat(dir.get(), &st) != 0)
-		return quoted(shown, 256) + ": " + err_text(errno);
+		return quoted(shown, 256) + ": " + errno_string(errno);
 	if ((st.st_uid != uid || st.st_gid != gid) && fchown(dir.get(), uid, gid) != 0)
-		return quoted(shown, 256) + ": chown: " + err_text(errno);
+		return quoted(shown, 256) + ": chown: " + errno_string(errno);
 	if ((st.st_mode & 07777) != 0700 && fchmod(dir.get(), 0700) != 0)
-		return quoted(shown, 256) + ": chmod: " + err_text(errno);
+		return quoted(shown, 256) + ": chmod: " + errno_string(errno);
 	return "";
 }
 
@@ -603,7 +595,7 @@ std::optional<UserCache> UserCache::open(const CacheConfig &cfg, uid_t uid, std:
 		// under a root-owned base, prepare_user_dir() makes it.
 		// EEXIST: another stage made it just now.
 		if (mkdirat(basefd.get(), name.c_str(), 0700) != 0 && errno != EEXIST) {
-			*why = quoted(shown, 256) + ": mkdir: " + err_text(errno);
+			*why = quoted(shown, 256) + ": mkdir: " + errno_string(errno);
 			return std::nullopt;
 		}
 		dir = open_dir(basefd.get(), name, why, shown);
@@ -612,7 +604,7 @@ std::optional<UserCache> UserCache::open(const CacheConfig &cfg, uid_t uid, std:
 		return std::nullopt;
 	struct stat st;
 	if (fstat(dir.get(), &st) != 0) {
-		*why = quoted(shown, 256) + ": " + err_text(errno);
+		*why = quoted(shown, 256) + ": " + errno_string(errno);
 		return std::nullopt;
 	}
 	if (st.st_uid != uid) {
@@ -621,7 +613,7 @@ std::optional<UserCache> UserCache::open(const CacheConfig &cfg, uid_t uid, std:
 		return std::nullopt;
 	}
 	if ((st.st_mode & 077) != 0 && fchmod(dir.get(), 0700) != 0) {
-		*why = quoted(shown, 256) + ": open to others and chmod failed: " + err_text(errno);
+		*why = quoted(shown, 256) + ": open to others and chmod failed: " + errno_string(errno);
 		return std::nullopt;
 	}
 	why->clear();
@@ -683,7 +675,7 @@ std::optional<Lease> UserCache::acquire(const CacheKey &key, const FetchFn &fetc
 	if (state == EntryState::bad && unlinkat(dirfd_, name.c_str(), 0) != 0 &&
 	    unlinkat(dirfd_, name.c_str(), AT_REMOVEDIR) != 0)
 		return bypass(quoted(name, 128) + ": not a usable entry and cannot be removed: " +
-			      err_text(errno));
+			      errno_string(errno));
 
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -693,7 +685,7 @@ std::optional<Lease> UserCache::acquire(const CacheKey &key, const FetchFn &fetc
 	Fd tmp(openat(dirfd_, tmp_name.c_str(),
 		      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600));
 	if (!tmp.ok())
-		return bypass(quoted(tmp_name, 128) + ": " + err_text(errno));
+		return bypass(quoted(tmp_name, 128) + ": " + errno_string(errno));
 	res->outcome = CacheOutcome::miss;
 	std::string failed = fetch(tmp.get());
 	if (!failed.empty()) {
@@ -717,9 +709,9 @@ std::optional<Lease> UserCache::acquire(const CacheKey &key, const FetchFn &fetc
 	std::string keep = set_mode_times(tmp.get(), entry_mode(key.mode), key.atime_ns,
 					  key.mtime_ns);
 	if (keep.empty() && fsync(tmp.get()) != 0)
-		keep = "fsync: " + err_text(errno);
+		keep = "fsync: " + errno_string(errno);
 	if (keep.empty() && renameat(dirfd_, tmp_name.c_str(), dirfd_, name.c_str()) != 0)
-		keep = "rename: " + err_text(errno);
+		keep = "rename: " + errno_string(errno);
 	if (!keep.empty()) {
 		unlinkat(dirfd_, tmp_name.c_str(), 0);
 		res->note = "fetched but not kept: " + keep;
@@ -758,7 +750,7 @@ std::string UserCache::place(const Lease &lease, const CacheKey &key, int dst_di
 		}
 		if (errno == EEXIST) {
 			*err = EEXIST;
-			return quoted(dst_name, 256) + ": " + err_text(EEXIST);
+			return quoted(dst_name, 256) + ": " + errno_string(EEXIST);
 		}
 		// EXDEV (scratch on another file system), ENOENT (an entry that
 		// was not kept), EMLINK, EPERM, no /proc: copy instead.
@@ -766,18 +758,18 @@ std::string UserCache::place(const Lease &lease, const CacheKey &key, int dst_di
 	struct stat st;
 	if (fstat(lease.fd(), &st) != 0) {
 		*err = errno;
-		return "cache entry: " + err_text(*err);
+		return "cache entry: " + errno_string(*err);
 	}
 	Fd out(openat(dst_dirfd, dst_name.c_str(),
 		      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600));
 	if (!out.ok()) {
 		*err = errno;
-		return quoted(dst_name, 256) + ": " + err_text(*err);
+		return quoted(dst_name, 256) + ": " + errno_string(*err);
 	}
 	std::string why;
 	if (ioctl(out.get(), FICLONE, lease.fd()) != 0) {
 		if (lseek(lease.fd(), 0, SEEK_SET) != 0)
-			why = "cache entry: seek: " + err_text(errno);
+			why = "cache entry: seek: " + errno_string(errno);
 		else
 			why = copy ? copy(lease.fd(), out.get()) : default_copy(lease.fd(), out.get());
 	}
@@ -831,7 +823,7 @@ CacheResult fetch_direct(const CacheKey &key, const FetchFn &fetch, int dst_dirf
 		      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600));
 	if (!out.ok()) {
 		res.err = errno;
-		res.error = quoted(dst_name, 256) + ": " + err_text(res.err);
+		res.error = quoted(dst_name, 256) + ": " + errno_string(res.err);
 		return res;
 	}
 	std::string why = fetch(out.get());
@@ -901,7 +893,7 @@ TrimResult trim(const std::string &base, std::uint64_t max_bytes)
 	}
 	auto users = names_in(basefd.get());
 	if (!users) {
-		r.error = quoted(base, 256) + ": cannot be listed: " + err_text(errno);
+		r.error = quoted(base, 256) + ": cannot be listed: " + errno_string(errno);
 		return r;
 	}
 	struct timespec now_ts;
