@@ -7,6 +7,7 @@
 #   SLURM_PI_BENCH_REPS=3             runs per tool and data set (median shown)
 #   SLURM_PI_BENCH_DIR=/var/tmp       where the data goes (removed after)
 #   SLURM_PI_BENCH_SMALL=20000        number of small files
+#   SLURM_PI_BENCH_BIG=1G             size of the big file (head -c)
 #   SLURM_PI_BENCH_THREADS=4          the engine's copy threads
 #
 # Source and destination are on the same file system (the one holding
@@ -24,6 +25,7 @@ bin=$build/bench/bench_stage_copy
 reps=${SLURM_PI_BENCH_REPS:-3}
 base=${SLURM_PI_BENCH_DIR:-/var/tmp}
 small=${SLURM_PI_BENCH_SMALL:-20000}
+big=${SLURM_PI_BENCH_BIG:-1G}
 threads=${SLURM_PI_BENCH_THREADS:-4}
 
 make -C "$build" bench/bench_stage_copy >/dev/null
@@ -50,7 +52,7 @@ drop_caches
 [ "$cold" = yes ] || echo "bench_stage: cannot drop caches (not root?): runs are WARM" >&2
 
 echo "==> data in $work ($(findmnt -no FSTYPE -T "$work" 2>/dev/null || echo '?'))" >&2
-head -c 1G /dev/urandom >"$src/big.dat"
+head -c "$big" /dev/urandom >"$src/big.dat"
 mkdir "$src/small"
 "$bin" make-small "$src/small" "$small"
 
@@ -98,7 +100,7 @@ for name in big.dat small; do
 done
 rm -rf "${dst:?}"/*
 
-label() { [ "$1" = big.dat ] && echo "1 GiB file" || echo "$small small files"; }
+label() { [ "$1" = big.dat ] && echo "$big file" || echo "$small small files"; }
 echo "stage-in, $([ "$cold" = yes ] && echo cold || echo WARM) cache, median of $reps run(s), engine threads $threads"
 printf '%-20s %10s %10s %10s %14s\n' "" engine "cp -a" "rsync -a" "best/engine"
 for name in big.dat small; do
