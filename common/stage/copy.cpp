@@ -503,6 +503,9 @@ struct Engine {
 		UniqueFd dst(create_file(dst_dir, ni));
 		if (!dst.valid())
 			return;
+		// Read ahead harder (twice the window), as cp does: what a cold
+		// read from a disk or a share is fastest with.
+		(void)::posix_fadvise(src.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
 		const std::uint64_t size = to_u64(st.st_size);
 		CopyMethod method = opt.copy_method;
 		bool eof = false;
