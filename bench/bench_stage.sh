@@ -4,7 +4,7 @@
 # one 1 GiB file, and 20,000 small files (1-16 KiB, 200 a directory).
 #
 #   bench/bench_stage.sh              (root for a cold cache; a few minutes)
-#   SLURM_PI_BENCH_REPS=3             runs per tool and data set (median shown)
+#   SLURM_PI_BENCH_REPS=5             rounds (each tool once; median shown)
 #   SLURM_PI_BENCH_DIR=/var/tmp       where the data goes (removed after)
 #   SLURM_PI_BENCH_SMALL=20000        number of small files
 #   SLURM_PI_BENCH_BIG=1G             size of the big file (head -c)
@@ -17,12 +17,14 @@
 # warm and the output says so). A run's time is the copy alone (the
 # written data may still be in the page cache, as for all three tools).
 # Each tool's first copy is checked against the source (cmp / diff -r).
+# One untimed copy per data set first (the first copy after writing the
+# data is slow for any tool here), then rounds with the order rotating.
 set -euo pipefail
 shopt -s inherit_errexit
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${SLURM_PI_BUILDDIR:-$top}
 bin=$build/bench/bench_stage_copy
-reps=${SLURM_PI_BENCH_REPS:-3}
+reps=${SLURM_PI_BENCH_REPS:-5}
 base=${SLURM_PI_BENCH_DIR:-/var/tmp}
 small=${SLURM_PI_BENCH_SMALL:-20000}
 big=${SLURM_PI_BENCH_BIG:-1G}
@@ -86,22 +88,30 @@ verify()
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-declare -A result
+declare -A result times
+tools=(engine cp rsync)
 for name in big.dat small; do
-	for tool in engine cp rsync; do
-		times=()
-		for ((i = 0; i < reps; i++)); do
-			times+=("$(run "$tool" "$name")")
+	# The first copy after the data was written is slow for any tool
+	# (the file system settling): one untimed copy first.
+	run cp "$name" >/dev/null
+	# Rounds, each tool once a round, the order rotating, so that no tool
+	# always follows the same one.
+	for ((i = 0; i < reps; i++)); do
+		for ((k = 0; k < ${#tools[@]}; k++)); do
+			tool=${tools[(i + k) % ${#tools[@]}]}
+			times[$name.$tool]+="$(run "$tool" "$name") "
 			[ "$i" = 0 ] && verify "$name" "$tool"
 		done
-		result[$name.$tool]=$(printf '%s\n' "${times[@]}" | median)
-		echo "    $name $tool: ${times[*]} s" >&2
+	done
+	for tool in "${tools[@]}"; do
+		result[$name.$tool]=$(printf '%s\n' ${times[$name.$tool]} | median)
+		echo "    $name $tool: ${times[$name.$tool]}s" >&2
 	done
 done
 rm -rf "${dst:?}"/*
 
 label() { [ "$1" = big.dat ] && echo "$big file" || echo "$small small files"; }
-echo "stage-in, $([ "$cold" = yes ] && echo cold || echo WARM) cache, median of $reps run(s), engine threads $threads"
+echo "stage-in, $([ "$cold" = yes ] && echo cold || echo WARM) cache, median of $reps rounds, engine threads $threads"
 printf '%-20s %10s %10s %10s %14s\n' "" engine "cp -a" "rsync -a" "best/engine"
 for name in big.dat small; do
 	e=${result[$name.engine]} c=${result[$name.cp]} r=${result[$name.rsync]}
