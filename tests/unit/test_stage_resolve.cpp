@@ -1,7 +1,13 @@
 #include <criterion/criterion.h>
 
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
@@ -307,6 +313,47 @@ Test(stage_resolve, automatic_uses_what_the_kernel_has)
 	OpenResult o = open_beneath(t.r, "a/b/file", O_RDONLY);
 	cr_assert(o.ok(), "%s", o.error.message.c_str());
 	cr_log_info("openat2 %s on this kernel", have_openat2() ? "available" : "missing");
+}
+
+Test(stage_resolve, without_openat2_the_walk_takes_over)
+{
+	Tree t;
+	make_link(t.outside, t.root + "/mid");
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		// A seccomp filter makes openat2 fail with ENOSYS, as on a
+		// kernel before 5.6 or in a container that hides it.
+		struct sock_filter filter[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		};
+		struct sock_fprog prog = {sizeof filter / sizeof filter[0], filter};
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+			_exit(100);
+		OpenResult only = open_beneath(t.r, "a/b/file", O_RDONLY, 0, Symlinks::beneath,
+					       ResolveMethod::openat2);
+		if (only.ok() || only.error.err != ENOSYS)
+			_exit(1);
+		OpenResult ok = open_beneath(t.r, "a/b/file", O_RDONLY);
+		if (!ok.ok() || read_fd(ok.fd.get()) != "inside\n" || have_openat2())
+			_exit(2);
+		OpenResult out = open_beneath(t.r, "mid/secret", O_RDONLY);
+		if (out.error.kind != ErrorKind::escape ||
+		    out.error.message != t.root + "/mid/secret: leads outside " + t.root +
+						 " (at " + t.root + "/mid)")
+			_exit(3);
+		_exit(0);
+	}
+	int status = 0;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 100)
+		cr_skip_test("cannot install a seccomp filter here");
+	cr_assert_eq(WEXITSTATUS(status), 0, "step %d failed", WEXITSTATUS(status));
 }
 
 Test(stage_resolve, relative_beneath_is_lexical)
