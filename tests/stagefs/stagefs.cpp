@@ -123,6 +123,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <condition_variable>
 #include <csignal>
 #include <cstdint>
@@ -353,7 +354,7 @@ int open_beneath(const char *path, int flags, mode_t mode)
 {
 	open_how how{};
 	how.flags = uint64_t(flags) | O_CLOEXEC;
-	how.mode = (flags & O_CREAT) ? mode : 0;
+	how.mode = (flags & O_CREAT) ? (mode & 07777) : 0; // no S_IFREG: openat2 is strict
 	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
 	for (;;) {
 		long fd = syscall(SYS_openat2, root_fd, rel(path), &how, sizeof how);
@@ -1010,7 +1011,8 @@ int main(int argc, char **argv)
 		fuse_loop_cfg_set_clone_fd(lc, cl.clone_fd);
 		// Requests waiting in a hang each hold a thread.
 		fuse_loop_cfg_set_max_threads(lc, cl.max_threads > 64 ? cl.max_threads : 64);
-		fuse_loop_cfg_set_idle_threads(lc, cl.max_idle_threads);
+		if (cl.max_idle_threads != UINT_MAX) // UINT_MAX: not given
+			fuse_loop_cfg_set_idle_threads(lc, cl.max_idle_threads);
 		ret = fuse_loop_mt(f, lc);
 		fuse_loop_cfg_destroy(lc);
 	}
@@ -1023,5 +1025,6 @@ int main(int argc, char **argv)
 		unlink(opts.control);
 	free(cl.mountpoint);
 	fuse_opt_free_args(&args);
-	return ret ? 1 : 0;
+	// libfuse's loop returns the signal that ended it: a clean exit.
+	return ret == 0 || ret == SIGTERM || ret == SIGINT || ret == SIGHUP ? 0 : 1;
 }
