@@ -59,35 +59,42 @@
 //   exit. Wait for seq to change after a SIGUSR1 if you need it fresh.
 //
 // FAULTS: A HUNG SHARE
-//   Two ways; both leave processes that touch the mount blocked without a
-//   timeout, and both let SIGKILL (or any signal that kills the process,
-//   such as timeout's SIGTERM) end them, like an NFS hard mount since Linux
-//   2.6.25. Verified by tests/stagefs/test_stagefs.sh.
+//   What a hung NFS server does to a client with a hard mount (the default;
+//   Linux 2.6.25 and later): a process that touches the mount blocks with
+//   no timeout, in state D (TASK_KILLABLE); signals it catches or ignores
+//   do not end the wait; SIGKILL, or any signal that kills it (timeout's
+//   SIGTERM), does.
 //
-//   1. `stagefs ctl SOCKET hang` (or kill -USR2 the daemon): every request
-//      from then on waits in the daemon until `stagefs ctl SOCKET resume`
-//      (or kill -s RTMIN+1), or until the daemon exits. The requests have
-//      been read by the daemon, and the kernel would not let a fatal signal
-//      end such a request; so while it waits, the daemon looks every 100 ms
-//      at the caller's pending signals (/proc/TID/status) and answers EINTR
-//      once SIGKILL is pending (the kernel turns a fatal signal into SIGKILL
-//      when it is sent). The caller is in state S (interruptible sleep)
-//      until a signal arrives; a non-fatal one (caught by a handler) sends
-//      FUSE_INTERRUPT, which the hang ignores (so it does not end the wait:
-//      NFS hard mounts ignore such signals too), and the caller then shows
-//      state D (TASK_KILLABLE, as a process on a hung NFS server does).
-//      Each waiting request holds a libfuse worker thread (up to 64; later
-//      requests stay queued in the kernel, where a fatal signal ends them at
-//      once). The control socket keeps working: this is the fault a test
-//      can switch on and off.
+//   1. `stagefs ctl SOCKET hang` (or kill -USR2 the daemon) behaves like
+//      that, and is the one to use in tests. Every request from then on
+//      waits in the daemon until `stagefs ctl SOCKET resume` (or kill -s
+//      RTMIN+1), or until the daemon exits. The kernel never lets a signal
+//      end a request the daemon has already read (the caller would stay in
+//      D until the daemon answers, unkillable: what a plain FUSE daemon
+//      that blocks, such as a stopped bindfs mid-request, does); so while
+//      a request waits, the daemon looks every 100 ms at its caller's
+//      pending signals (/proc/TID/status) and answers EINTR once SIGKILL is
+//      pending (the kernel turns a fatal signal into SIGKILL when it is
+//      sent). Measured (test_stagefs.sh and by hand): the caller sleeps in
+//      state S until a signal arrives (the one difference from NFS, where
+//      it shows D at once); a caught signal sends FUSE_INTERRUPT, which the
+//      hang ignores, so the wait goes on, now in state D; `timeout 3 stat`
+//      ends with 124 after 3 s; kill -KILL ends a caller within 100 ms.
+//      The control socket keeps answering. Each waiting request holds a
+//      libfuse worker thread (up to 64; later ones stay queued in the
+//      kernel, where a fatal signal ends them at once).
 //
-//   2. kill -STOP the daemon: requests stay queued in the kernel; callers
-//      block in state S, and a fatal signal ends them (the kernel drops a
-//      request the daemon has not read). kill -CONT resumes. The control
-//      socket does not answer while stopped (ctl times out after 5 s).
-//      Requests the daemon had already read when it was stopped (rare: it
-//      is idle between requests) cannot be killed until it continues or
-//      is killed.
+//   2. kill -STOP the daemon also behaves like that, with two catches.
+//      Requests stay queued in the kernel; callers sleep in S (D after a
+//      caught signal); the kernel drops a queued request when its caller
+//      gets a fatal signal, so kill -KILL and timeout end them; kill -CONT
+//      resumes. Catches: the control socket does not answer while the
+//      daemon is stopped (ctl gives up after 5 s); and a request that
+//      arrives while SIGSTOP is being delivered can be taken by a worker
+//      thread on its way to the stop, and that caller cannot be killed
+//      until the daemon continues or dies. So after kill -STOP, wait until
+//      every /proc/PID/task/*/stat shows state T before touching the mount
+//      (test_stagefs.sh: stop_daemon).
 //
 //   The kernel's own FUSE request timeout (/proc/sys/fs/fuse/
 //   default_request_timeout, Linux 6.14+) is 0 here: requests wait forever,
@@ -105,9 +112,15 @@
 //     never stat the mount to learn it, that hangs). fusectl must be
 //     mounted: mount -t fusectl none /sys/fs/fuse/connections.
 //   - A lazy unmount alone does NOT release processes already waiting: it
-//     detaches the mount but the connection stays up.
-//   - Plain kill -TERM of the daemon makes libfuse leave its loop; requests
-//     waiting in the hang are answered ENOTCONN and the mount is removed.
+//     detaches the mount but the connection stays up (verified).
+//   - Plain kill -TERM of the running daemon makes libfuse leave its loop;
+//     requests waiting in the hang are answered ENOTCONN and the daemon
+//     removes the mount itself (verified).
+//   - Everything in tests: bounded by timeout; start the daemon with
+//     `setpriv --pdeathsig KILL` so it dies with the test's shell; in a
+//     cleanup trap, kill -KILL the daemon before anything else (umount,
+//     rm -rf --one-file-system), since an rm that walks into a hung mount
+//     hangs too.
 //
 // OPERATIONS
 //   getattr readlink mknod mkdir unlink rmdir symlink rename (with
