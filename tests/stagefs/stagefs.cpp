@@ -33,6 +33,10 @@
 //   the traffic a real cluster puts on its NFS link. Zero timeouts make a
 //   hang visible at once (a cached stat would not reach the daemon for a
 //   second). --cached keeps libfuse's defaults (or -o options) instead.
+//   With direct_io, programs on the mount run (private mappings work) but
+//   mmap(MAP_SHARED) fails with ENODEV: the kernel allows it only when the
+//   daemon asks (FUSE_DIRECT_IO_ALLOW_MMAP), which libfuse 3.14 cannot
+//   (3.16 can). Use --cached for a test that needs shared mappings.
 //
 // STATISTICS (outside the mount, so jobs never see them)
 //   bytes_read     bytes returned by read on files
@@ -363,8 +367,17 @@ int give_to_caller(const char *path)
 // Opens below the backing directory never leave it, whatever a symlink
 // in the backing tree says (the kernel resolves the mount's own symlinks
 // before asking us).
+//
+// openat2 refuses flags it does not know, and the kernel's open flags can
+// carry more (__FMODE_EXEC, 0x20, when a program on the mount is executed):
+// only the O_ flags that mean something for the backing file go through.
+// No O_DIRECT either: alignment is the mount's business.
+constexpr int passed_flags = O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC |
+	O_SYNC | O_NOATIME | O_TRUNC | O_DIRECTORY | O_CREAT | O_EXCL;
+
 int open_beneath(const char *path, int flags, mode_t mode)
 {
+	flags = (flags & passed_flags) | O_NOFOLLOW;
 	open_how how{};
 	how.flags = uint64_t(flags) | O_CLOEXEC;
 	how.mode = (flags & O_CREAT) ? (mode & 07777) : 0; // no S_IFREG: openat2 is strict
@@ -509,7 +522,7 @@ int sfs_truncate(const char *path, off_t size, fuse_file_info *fi)
 	GATE();
 	if (fi)
 		return ftruncate(int(fi->fh), size) < 0 ? -errno : 0;
-	int fd = open_beneath(path, O_WRONLY | O_NOFOLLOW, 0);
+	int fd = open_beneath(path, O_WRONLY, 0);
 	if (fd < 0)
 		return fd;
 	int r = ftruncate(fd, size) < 0 ? -errno : 0;
@@ -520,8 +533,7 @@ int sfs_truncate(const char *path, off_t size, fuse_file_info *fi)
 int sfs_open(const char *path, fuse_file_info *fi)
 {
 	GATE();
-	// No O_DIRECT on the backing file: alignment is the mount's business.
-	int fd = open_beneath(path, (fi->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_DIRECT)) | O_NOFOLLOW, 0);
+	int fd = open_beneath(path, fi->flags & ~(O_CREAT | O_EXCL), 0);
 	if (fd < 0)
 		return fd;
 	fi->fh = uint64_t(fd);
@@ -532,7 +544,7 @@ int sfs_open(const char *path, fuse_file_info *fi)
 int sfs_create(const char *path, mode_t mode, fuse_file_info *fi)
 {
 	GATE();
-	int fd = open_beneath(path, (fi->flags & ~O_DIRECT) | O_CREAT | O_NOFOLLOW, mode);
+	int fd = open_beneath(path, fi->flags | O_CREAT, mode);
 	if (fd < 0)
 		return fd;
 	if (int r = give_to_caller(path); r < 0) {
@@ -625,7 +637,7 @@ struct Dir {
 int sfs_opendir(const char *path, fuse_file_info *fi)
 {
 	GATE();
-	int fd = open_beneath(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+	int fd = open_beneath(path, O_RDONLY | O_DIRECTORY, 0);
 	if (fd < 0)
 		return fd;
 	DIR *dp = fdopendir(fd);

@@ -93,7 +93,7 @@ same() { if [ -z "$3" ]; then fail "$1" "nothing to compare with"; else is "$@";
 
 conn_of() { awk -v m="$1" '$5 == m { split($3, d, ":"); print d[2] }' /proc/self/mountinfo; }
 
-echo "1..29"
+echo "1..30"
 
 # ---------------------------------------------------------------- mount
 # Not through check: its $(...) would start the daemon in a subshell.
@@ -133,6 +133,10 @@ check "rename, truncate, chmod, unlink, rmdir through the mount" \
 	timeout 10 sh -c "cd '$mnt/cp' && mv sub/one-mib sub/moved && truncate -s 10 sub/moved &&
 		chmod 600 sub/moved && [ \"\$(stat -c %s.%a '$back/cp/sub/moved')\" = 10.600 ] &&
 		rm sub/moved && rmdir empty-dir && [ ! -e '$back/cp/sub/moved' ] && [ ! -e '$back/cp/empty-dir' ]"
+
+cp /bin/echo "$back/echo"
+is "a program on the mount runs (exec passes the kernel's __FMODE_EXEC)" \
+	"$(timeout 10 "$mnt/echo" ran 2>&1)" ran
 
 # ---------------------------------------------------------------- counting
 big=$back/big
