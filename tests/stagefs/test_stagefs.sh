@@ -70,6 +70,16 @@ wait_exit()
 
 ctl() { timeout 10 "$STAGEFS" ctl "$sock" "$@"; }
 stat_value() { sed -n "s/^$1=//p"; }
+# until_stat NAME VALUE SECONDS: wait until the daemon's counter says so.
+until_stat()
+{
+	local n=$(( $3 * 10 ))
+	while [ "$n" -gt 0 ]; do
+		[ "$(ctl stats 2>/dev/null | stat_value "$1")" = "$2" ] && return 0
+		sleep 0.1; n=$(( n - 1 ))
+	done
+	return 1
+}
 
 # start_daemon: mount $back on $mnt; the daemon dies with this shell.
 start_daemon()
@@ -188,7 +198,7 @@ ctl hang >/dev/null
 start=$(date +%s%N)
 timeout 3 stat "$mnt/file" >/dev/null 2>&1 &
 tpid=$!
-sleep 1
+until_stat blocked 1 2
 s=$(ctl stats)
 is "hang: stat waits in the daemon (blocked=1, the control socket still answers)" \
 	"$(stat_value blocked <<<"$s"),$(stat_value hung <<<"$s")" "1,1"
@@ -199,7 +209,7 @@ check "timeout 3 stat on the hung mount ends by the timeout: exit 124 after ${el
 # A caller without a timeout: asleep in S, and SIGKILL ends it.
 stat "$mnt/file" >/dev/null 2>&1 &
 spid=$!
-sleep 0.5
+until_stat blocked 1 5
 st=$(proc_state "$spid")
 kill -KILL "$spid"
 wait_exit rc "$spid" 3
@@ -208,10 +218,10 @@ ctl resume >/dev/null
 is "resume: stat answers again, and nothing waits in the daemon" \
 	"$(timeout 3 cat "$mnt/file"),$(stat_value blocked <<<"$(ctl stats)")" "data,0"
 kill -USR2 "$daemon"
-sleep 0.3
+until_stat hung 1 5
 timeout 1 stat "$mnt/file" >/dev/null 2>&1; rc1=$?
 kill -s RTMIN+1 "$daemon"
-sleep 0.3
+until_stat hung 0 5
 timeout 3 stat "$mnt/file" >/dev/null 2>&1; rc2=$?
 is "SIGUSR2 hangs it, SIGRTMIN+1 resumes it" "$rc1,$rc2" "124,0"
 
@@ -256,7 +266,7 @@ conn=$(conn_of "$mnt")
 ctl hang >/dev/null
 stat "$mnt/file" >/dev/null 2>&1 &
 spid=$!
-sleep 0.5
+until_stat blocked 1 5
 if { mountpoint -q /sys/fs/fuse/connections ||
 	mount -t fusectl none /sys/fs/fuse/connections; } 2>/dev/null &&
 	[ -e "/sys/fs/fuse/connections/$conn/abort" ]; then
@@ -280,7 +290,7 @@ if start_daemon; then pass "stagefs mounts again"; else fail "stagefs mounts aga
 ctl hang >/dev/null
 stat "$mnt/file" >/dev/null 2>&1 &
 spid=$!
-sleep 0.5
+until_stat blocked 1 5
 kill -STOP "$daemon"
 kill -KILL "$daemon"
 wait_exit drc "$daemon" 5
