@@ -84,6 +84,11 @@
 //      it shows D at once); a caught signal sends FUSE_INTERRUPT, which the
 //      hang ignores, so the wait goes on, now in state D; `timeout 3 stat`
 //      ends with 124 after 3 s; kill -KILL ends a caller within 100 ms.
+//      The caller's thread id comes from the kernel in the daemon's pid
+//      namespace: run the daemon in the callers' pid namespace (or an
+//      ancestor's, with its /proc), or their requests, whose pid reads 0,
+//      wait until resume, unkillable (the emulated nodes have no pid
+//      namespaces of their own).
 //      The control socket keeps answering. Each waiting request holds a
 //      libfuse worker thread (up to 64; later ones stay queued in the
 //      kernel, where a fatal signal ends them at once).
