@@ -89,8 +89,8 @@ Test(hex, pads_to_width_and_never_cuts)
 
 Test(join, separator_between_items_only)
 {
-	cr_assert_str_eq(join({"a", "b", "c"}, ", ").c_str(), "a, b, c");
-	cr_assert_str_eq(join({"one"}, ":").c_str(), "one");
-	cr_assert_str_eq(join({}, ":").c_str(), "");
-	cr_assert_str_eq(join({"", "b"}, ",").c_str(), ",b");
+	cr_assert_str_eq(slurmpi::join({"a", "b", "c"}, ", ").c_str(), "a, b, c");
+	cr_assert_str_eq(slurmpi::join({"one"}, ":").c_str(), "one");
+	cr_assert_str_eq(slurmpi::join({}, ":").c_str(), "");
+	cr_assert_str_eq(slurmpi::join({"", "b"}, ",").c_str(), ",b");
 }
