@@ -23,7 +23,7 @@ packaging/build.sh || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; 
 
 echo "==> make check (unit tests, then the emulated cluster suite)" >&2
 # Results of earlier runs (or of tests since removed) must not be counted.
-rm -f tests/unit/*.trs tests/cluster/*.trs
+rm -f tests/unit/*.trs tests/cluster/*.trs tests/stagefs/*.trs fuzz/*.trs
 make -j"$(nproc)" check >make-check.log 2>&1
 check_rc=$?
 # Per-case results: one line per Criterion test and cluster check.
@@ -67,7 +67,7 @@ while read -r result; do
 	SKIP) skipped=$((skipped + 1)) ;;
 	*) failed=$((failed + 1)) ;;
 	esac
-done < <(cat tests/unit/*.trs tests/cluster/*.trs 2>/dev/null | sed -n 's/^:test-result: \([A-Z]*\).*/\1/p')
+done < <(cat tests/unit/*.trs tests/cluster/*.trs tests/stagefs/*.trs fuzz/*.trs 2>/dev/null | sed -n 's/^:test-result: \([A-Z]*\).*/\1/p')
 [ "$distcheck_result" = PASS ] && passed=$((passed + 1)) || failed=$((failed + 1))
 if [ -f slurm-suite.log ]; then
 	suite_failed=$(grep -E '^not ok' slurm-suite.log | grep -vc '# TODO')
@@ -90,7 +90,7 @@ if [ $failed != 0 ]; then
 	echo "--- failures (full logs: make-check.log, tests/*/*.log)" >&2
 	grep -E '^(FAIL|ERROR|XPASS):' make-check.log >&2
 	[ -f slurm-suite.log ] && grep '^not ok' slurm-suite.log | grep -v '# TODO' >&2
-	for log in tests/unit/*.log tests/cluster/*.log; do
+	for log in tests/unit/*.log tests/cluster/*.log tests/stagefs/*.log; do
 		[ -f "$log" ] && grep -q '^not ok' "$log" && { echo "--- $log"; grep -A8 '^not ok' "$log"; } >&2
 	done
 fi
