@@ -18,42 +18,13 @@
 #include <utility>
 #include <vector>
 
+#include "common/stage/fd.hpp"
 #include "common/text.hpp"
 
 namespace slurmpi::stage {
 
 namespace {
 
-// An owned file descriptor.
-class Fd {
-public:
-	Fd() = default;
-	explicit Fd(int fd) : fd_(fd) {}
-	Fd(Fd &&o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-	Fd &operator=(Fd &&o) noexcept
-	{
-		if (this != &o) {
-			reset();
-			fd_ = std::exchange(o.fd_, -1);
-		}
-		return *this;
-	}
-	Fd(const Fd &) = delete;
-	Fd &operator=(const Fd &) = delete;
-	~Fd() { reset(); }
-	int get() const { return fd_; }
-	bool ok() const { return fd_ >= 0; }
-	int release() { return std::exchange(fd_, -1); }
-	void reset()
-	{
-		if (fd_ >= 0)
-			::close(fd_);
-		fd_ = -1;
-	}
-
-private:
-	int fd_ = -1;
-};
 
 constexpr std::size_t kHexWidth = 16;
 constexpr std::size_t kEntryNameLen = 4 * kHexWidth + 3;
@@ -171,13 +142,13 @@ bool names_fd(int dirfd, const std::string &name, int fd)
 // Opens a lock file (creating it if `create`): a regular file owned by
 // `owner`, never through a symlink. -1 with `*why` otherwise (ENOENT:
 // `*why` is empty).
-Fd open_lock(int dirfd, const std::string &name, bool create, uid_t owner, std::string *why)
+UniqueFd open_lock(int dirfd, const std::string &name, bool create, uid_t owner, std::string *why)
 {
 	int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
 	if (create)
 		flags = O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
-	Fd fd(openat(dirfd, name.c_str(), flags, 0600));
-	if (!fd.ok()) {
+	UniqueFd fd(openat(dirfd, name.c_str(), flags, 0600));
+	if (!fd.valid()) {
 		int e = errno;
 		if (e == ENOENT && !create)
 			why->clear();
@@ -185,17 +156,17 @@ Fd open_lock(int dirfd, const std::string &name, bool create, uid_t owner, std::
 			*why = quoted(name, 128) + ": a symbolic link; not followed";
 		else
 			*why = quoted(name, 128) + ": " + errno_string(e);
-		return Fd();
+		return UniqueFd();
 	}
 	struct stat st;
 	if (fstat(fd.get(), &st) != 0) {
 		*why = quoted(name, 128) + ": " + errno_string(errno);
-		return Fd();
+		return UniqueFd();
 	}
 	if (!S_ISREG(st.st_mode) || st.st_uid != owner) {
 		*why = quoted(name, 128) + ": not a regular file owned by uid " +
 		       std::to_string(owner);
-		return Fd();
+		return UniqueFd();
 	}
 	return fd;
 }
@@ -203,12 +174,12 @@ Fd open_lock(int dirfd, const std::string &name, bool create, uid_t owner, std::
 // The lock file `name`, created if missing, locked with `op` (LOCK_SH or
 // LOCK_EX) within `timeout_ms`, and still the file of that name once
 // locked (trim() may have removed it meanwhile: then again, a few times).
-Fd take_lock(int dirfd, const std::string &name, int op, int timeout_ms, uid_t owner,
+UniqueFd take_lock(int dirfd, const std::string &name, int op, int timeout_ms, uid_t owner,
 	     std::string *why)
 {
 	for (int attempt = 0; attempt < 8; attempt++) {
-		Fd fd = open_lock(dirfd, name, true, owner, why);
-		if (!fd.ok())
+		UniqueFd fd = open_lock(dirfd, name, true, owner, why);
+		if (!fd.valid())
 			return fd;
 		if (!lock_within(fd.get(), op, timeout_ms)) {
 			int e = errno;
@@ -217,13 +188,13 @@ Fd take_lock(int dirfd, const std::string &name, int op, int timeout_ms, uid_t o
 				       std::to_string(timeout_ms) + " ms";
 			else
 				*why = quoted(name, 128) + ": flock: " + errno_string(e);
-			return Fd();
+			return UniqueFd();
 		}
 		if (names_fd(dirfd, name, fd.get()))
 			return fd;
 	}
 	*why = quoted(name, 128) + ": removed under us again and again";
-	return Fd();
+	return UniqueFd();
 }
 
 // Marks the entry used now (the LRU clock). Best effort.
@@ -234,11 +205,11 @@ enum class EntryState { ok, absent, bad };
 // The entry `name`, if it is what the key says: a regular file, not a
 // symlink, owned by the key's uid, read-only, with the key's size and
 // mtime. The fd is read-only.
-EntryState open_entry(int dirfd, const std::string &name, const CacheKey &key, Fd *out)
+EntryState open_entry(int dirfd, const std::string &name, const CacheKey &key, UniqueFd *out)
 {
-	Fd fd(openat(dirfd, name.c_str(),
+	UniqueFd fd(openat(dirfd, name.c_str(),
 		     O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-	if (!fd.ok())
+	if (!fd.valid())
 		return errno == ENOENT ? EntryState::absent : EntryState::bad;
 	struct stat st;
 	if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != key.uid ||
@@ -309,10 +280,10 @@ std::string check_base(int basefd, const std::string &base)
 	return "";
 }
 
-Fd open_dir(int at, const std::string &path, std::string *why, const std::string &shown)
+UniqueFd open_dir(int at, const std::string &path, std::string *why, const std::string &shown)
 {
-	Fd fd(openat(at, path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-	if (!fd.ok()) {
+	UniqueFd fd(openat(at, path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	if (!fd.valid()) {
 		int e = errno;
 		// O_DIRECTORY | O_NOFOLLOW on a symlink fails with ENOTDIR.
 		struct stat st;
@@ -481,8 +452,8 @@ std::string prepare_user_dir(const std::string &base, uid_t uid, gid_t gid)
 	if (mkdir(base.c_str(), 0755) != 0 && errno != EEXIST)
 		return quoted(base, 256) + ": mkdir: " + errno_string(errno);
 	std::string why;
-	Fd basefd = open_dir(AT_FDCWD, base, &why, base);
-	if (!basefd.ok())
+	UniqueFd basefd = open_dir(AT_FDCWD, base, &why, base);
+	if (!basefd.valid())
 		return why;
 	why = check_base(basefd.get(), base);
 	if (!why.empty())
@@ -491,8 +462,8 @@ std::string prepare_user_dir(const std::string &base, uid_t uid, gid_t gid)
 	std::string shown = base + "/" + name;
 	if (mkdirat(basefd.get(), name.c_str(), 0700) != 0 && errno != EEXIST)
 		return quoted(shown, 256) + ": mkdir: " + errno_string(errno);
-	Fd dir = open_dir(basefd.get(), name, &why, shown);
-	if (!dir.ok())
+	UniqueFd dir = open_dir(basefd.get(), name, &why, shown);
+	if (!dir.valid())
 		return why;
 	struct stat st;
 	if (fstat(dir.get(), &st) != 0)
@@ -581,16 +552,16 @@ std::optional<UserCache> UserCache::open(const CacheConfig &cfg, uid_t uid, std:
 		*why = quoted(cfg.base, 256) + ": not an absolute path";
 		return std::nullopt;
 	}
-	Fd basefd = open_dir(AT_FDCWD, cfg.base, why, cfg.base);
-	if (!basefd.ok())
+	UniqueFd basefd = open_dir(AT_FDCWD, cfg.base, why, cfg.base);
+	if (!basefd.valid())
 		return std::nullopt;
 	*why = check_base(basefd.get(), cfg.base);
 	if (!why->empty())
 		return std::nullopt;
 	std::string name = std::to_string(uid);
 	std::string shown = cfg.base + "/" + name;
-	Fd dir = open_dir(basefd.get(), name, why, shown);
-	if (!dir.ok() && errno == ENOENT) {
+	UniqueFd dir = open_dir(basefd.get(), name, why, shown);
+	if (!dir.valid() && errno == ENOENT) {
 		// Only where the caller owns <base> (a user's own cache, tests);
 		// under a root-owned base, prepare_user_dir() makes it.
 		// EEXIST: another stage made it just now.
@@ -600,7 +571,7 @@ std::optional<UserCache> UserCache::open(const CacheConfig &cfg, uid_t uid, std:
 		}
 		dir = open_dir(basefd.get(), name, why, shown);
 	}
-	if (!dir.ok())
+	if (!dir.valid())
 		return std::nullopt;
 	struct stat st;
 	if (fstat(dir.get(), &st) != 0) {
@@ -641,10 +612,10 @@ std::optional<Lease> UserCache::acquire(const CacheKey &key, const FetchFn &fetc
 	std::string why;
 
 	// A hit needs only the shared lock.
-	Fd lock = take_lock(dirfd_, lock_name, LOCK_SH, cfg_.lock_timeout_ms, uid_, &why);
-	if (!lock.ok())
+	UniqueFd lock = take_lock(dirfd_, lock_name, LOCK_SH, cfg_.lock_timeout_ms, uid_, &why);
+	if (!lock.valid())
 		return bypass(why);
-	Fd entry;
+	UniqueFd entry;
 	if (open_entry(dirfd_, name, key, &entry) == EntryState::ok) {
 		touch(lock.get());
 		Lease l;
@@ -659,7 +630,7 @@ std::optional<Lease> UserCache::acquire(const CacheKey &key, const FetchFn &fetc
 	// A miss: fill it under the exclusive lock, unless another stage did
 	// while we waited for it.
 	lock = take_lock(dirfd_, lock_name, LOCK_EX, cfg_.lock_timeout_ms, uid_, &why);
-	if (!lock.ok())
+	if (!lock.valid())
 		return bypass(why);
 	EntryState state = open_entry(dirfd_, name, key, &entry);
 	if (state == EntryState::ok) {
@@ -682,9 +653,9 @@ std::optional<Lease> UserCache::acquire(const CacheKey &key, const FetchFn &fetc
 	const std::string tmp_name = name + std::string(kTempInfix) + std::to_string(getpid()) +
 				     "." + std::to_string(serial_++) + "." +
 				     std::to_string(ns_of(now) % 1000000000000LL);
-	Fd tmp(openat(dirfd_, tmp_name.c_str(),
+	UniqueFd tmp(openat(dirfd_, tmp_name.c_str(),
 		      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600));
-	if (!tmp.ok())
+	if (!tmp.valid())
 		return bypass(quoted(tmp_name, 128) + ": " + errno_string(errno));
 	res->outcome = CacheOutcome::miss;
 	std::string failed = fetch(tmp.get());
@@ -760,9 +731,9 @@ std::string UserCache::place(const Lease &lease, const CacheKey &key, int dst_di
 		*err = errno;
 		return "cache entry: " + errno_string(*err);
 	}
-	Fd out(openat(dst_dirfd, dst_name.c_str(),
+	UniqueFd out(openat(dst_dirfd, dst_name.c_str(),
 		      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600));
-	if (!out.ok()) {
+	if (!out.valid()) {
 		*err = errno;
 		return quoted(dst_name, 256) + ": " + errno_string(*err);
 	}
@@ -819,9 +790,9 @@ CacheResult fetch_direct(const CacheKey &key, const FetchFn &fetch, int dst_dirf
 		res.error = quoted(dst_name, 256) + ": not a single file name";
 		return res;
 	}
-	Fd out(openat(dst_dirfd, dst_name.c_str(),
+	UniqueFd out(openat(dst_dirfd, dst_name.c_str(),
 		      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600));
-	if (!out.ok()) {
+	if (!out.valid()) {
 		res.err = errno;
 		res.error = quoted(dst_name, 256) + ": " + errno_string(res.err);
 		return res;
@@ -865,8 +836,8 @@ bool remove_unlocked(int dirfd, uid_t uid, const std::string &entry, const std::
 {
 	std::string why;
 	const std::string lock_name = entry + std::string(kLockSuffix);
-	Fd lock = open_lock(dirfd, lock_name, false, uid, &why);
-	if (lock.ok()) {
+	UniqueFd lock = open_lock(dirfd, lock_name, false, uid, &why);
+	if (lock.valid()) {
 		if (flock(lock.get(), LOCK_EX | LOCK_NB) != 0 || !names_fd(dirfd, lock_name, lock.get()))
 			return false;
 	} else if (!why.empty()) {
@@ -875,7 +846,7 @@ bool remove_unlocked(int dirfd, uid_t uid, const std::string &entry, const std::
 		unlinkat(dirfd, lock_name.c_str(), 0);
 	}
 	unlinkat(dirfd, name.c_str(), 0);
-	if (and_lock && lock.ok())
+	if (and_lock && lock.valid())
 		unlinkat(dirfd, lock_name.c_str(), 0);
 	return true;
 }
@@ -886,8 +857,8 @@ TrimResult trim(const std::string &base, std::uint64_t max_bytes)
 {
 	TrimResult r;
 	std::string why;
-	Fd basefd = open_dir(AT_FDCWD, base, &why, base);
-	if (!basefd.ok()) {
+	UniqueFd basefd = open_dir(AT_FDCWD, base, &why, base);
+	if (!basefd.valid()) {
 		r.error = why;
 		return r;
 	}
@@ -900,16 +871,16 @@ TrimResult trim(const std::string &base, std::uint64_t max_bytes)
 	clock_gettime(CLOCK_REALTIME, &now_ts);
 	const std::int64_t now = ns_of(now_ts);
 
-	std::vector<Fd> dirs;
+	std::vector<UniqueFd> dirs;
 	std::vector<Candidate> all;
 	for (const std::string &u : *users) {
 		auto uid = parse_uid(u);
 		if (!uid)
 			continue;
-		Fd dir(openat(basefd.get(), u.c_str(),
+		UniqueFd dir(openat(basefd.get(), u.c_str(),
 			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 		struct stat dst;
-		if (!dir.ok() || fstat(dir.get(), &dst) != 0 || dst.st_uid != *uid)
+		if (!dir.valid() || fstat(dir.get(), &dst) != 0 || dst.st_uid != *uid)
 			continue; // another user's (as a user), or not a cache directory
 		auto names = names_in(dir.get());
 		if (!names)
@@ -963,8 +934,8 @@ TrimResult trim(const std::string &base, std::uint64_t max_bytes)
 			if (std::binary_search(entries.begin(), entries.end(), e))
 				continue;
 			std::string lwhy;
-			Fd lock = open_lock(dfd, l, false, *uid, &lwhy);
-			if (!lock.ok()) {
+			UniqueFd lock = open_lock(dfd, l, false, *uid, &lwhy);
+			if (!lock.valid()) {
 				if (!lwhy.empty() && unlinkat(dfd, l.c_str(), 0) == 0)
 					r.removed_other++;
 				continue;
@@ -988,8 +959,8 @@ TrimResult trim(const std::string &base, std::uint64_t max_bytes)
 		const int dfd = dirs[c.dir].get();
 		const std::string lock_name = c.name + std::string(kLockSuffix);
 		std::string lwhy;
-		Fd lock = open_lock(dfd, lock_name, false, c.uid, &lwhy);
-		if (lock.ok() && (flock(lock.get(), LOCK_EX | LOCK_NB) != 0 ||
+		UniqueFd lock = open_lock(dfd, lock_name, false, c.uid, &lwhy);
+		if (lock.valid() && (flock(lock.get(), LOCK_EX | LOCK_NB) != 0 ||
 				  !names_fd(dfd, lock_name, lock.get()))) {
 			r.in_use++;
 			continue;
@@ -1001,7 +972,7 @@ TrimResult trim(const std::string &base, std::uint64_t max_bytes)
 			continue;
 		if (unlinkat(dfd, c.name.c_str(), 0) != 0)
 			continue;
-		if (lock.ok() || !lwhy.empty())
+		if (lock.valid() || !lwhy.empty())
 			unlinkat(dfd, lock_name.c_str(), 0);
 		total -= c.size;
 		r.evicted++;
