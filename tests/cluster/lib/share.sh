@@ -129,7 +129,7 @@ share_on()
 # each node's. Safe while hung and when nothing is on.
 share_off()
 {
-	local how=${1:-TERM} pid dev node f n
+	local how=${1:-TERM} pid dev node f n ended=
 	pid=$(share_pid)
 	if [ -n "$pid" ]; then
 		kill "-$how" "$pid" 2>/dev/null
@@ -138,16 +138,21 @@ share_off()
 			kill -KILL "$pid" 2>/dev/null
 			for _ in $(seq 50); do pid_alive "$pid" || break; sleep 0.1; done
 		fi
-		pid_alive "$pid" && warn "share: stagefs daemon $pid did not end"
+		if pid_alive "$pid"; then
+			warn "share: stagefs daemon $pid did not end"
+		else
+			ended=1
+		fi
 	fi
 	rm -f "$SHARE_PIDFILE" "$SHARE_SOCK"
-	# A mount that outlived its daemon (or whose daemon we lost track
-	# of): abort its connection, which ends that daemon too and fails its
-	# waiting requests, then detach it.
+	# The daemon's death aborted its connection (a KILL leaves the dead
+	# mount behind: detach it). A mount whose daemon we lost track of, or
+	# that did not end: abort its connection first, which fails its
+	# waiting requests and ends that daemon's loop.
 	for n in 1 2 3 4 5; do
 		dev=$(stagefs_mounts_at "$SHARE_MNT" </proc/self/mountinfo | tail -n 1)
 		[ -n "$dev" ] || break
-		fuse_abort "$dev"
+		[ -n "$ended" ] || fuse_abort "$dev"
 		umount -l "$SHARE_MNT" 2>/dev/null
 	done
 	# The nodes' copies share the host mount's connection: dead now, so
@@ -163,8 +168,8 @@ share_off()
 	return 0
 }
 
-# fuse_abort MAJOR:MINOR: abort a FUSE connection (fusectl, mounted here
-# if it is not yet).
+# fuse_abort MAJOR:MINOR: abort a FUSE connection (fusectl, mounted on
+# the host if it is not yet: only for a daemon that escaped us).
 fuse_abort()
 {
 	local conn=/sys/fs/fuse/connections
