@@ -365,9 +365,14 @@ OpenResult open_beneath(const Root &root, std::string_view rel, int flags, mode_
 	if (method != ResolveMethod::walk && !g_no_openat2.load(std::memory_order_relaxed)) {
 		bool nosys = false;
 		r = by_openat2(root, rel, flags, mode, symlinks, &nosys);
-		if (!nosys || method == ResolveMethod::openat2)
+		// EAGAIN after every retry: renames on the node keep racing a
+		// '..' (a user can loop on rename). The walk is safe against
+		// that; it must not become an internal (node) error.
+		const bool again = !r.ok() && r.error.err == EAGAIN;
+		if ((!nosys && !again) || method == ResolveMethod::openat2)
 			return r;
-		g_no_openat2.store(true, std::memory_order_relaxed);
+		if (nosys)
+			g_no_openat2.store(true, std::memory_order_relaxed);
 	} else if (method == ResolveMethod::openat2) {
 		r.error = make_error(ErrorKind::internal, join_path(root.name, rel),
 				     "openat2 is not available on this kernel", ENOSYS);

@@ -6,6 +6,7 @@
 // How: openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS (by
 // syscall(SYS_openat2): glibc 2.36 has no wrapper). Where the kernel has no
 // openat2 (ENOSYS, before Linux 5.6, or a seccomp filter that hides it),
+// or where openat2 keeps answering EAGAIN (renames racing a '..'),
 // the same rules by a walk, one component at a time from the root's fd:
 // each component opened with O_PATH | O_NOFOLLOW, '..' taken back along the
 // walked directories (never above the root), a symbolic link read with
