@@ -914,6 +914,12 @@ TrimResult trim(const std::string &base, std::uint64_t max_bytes)
 				continue;
 			}
 			entries.push_back(n);
+			// The user owns the file: a sparse one could claim any
+			// size and make trim evict everyone else's entries.
+			// Count what it holds on disk, at most its size.
+			const std::uint64_t size = std::min(
+				static_cast<std::uint64_t>(st.st_size),
+				static_cast<std::uint64_t>(st.st_blocks) * 512);
 			std::int64_t last = 0;
 			struct stat lst;
 			std::string lock_name = n + std::string(kLockSuffix);
@@ -921,10 +927,9 @@ TrimResult trim(const std::string &base, std::uint64_t max_bytes)
 				last = ns_of(lst.st_mtim);
 			if (last > now + 60 * 1000000000LL)
 				last = 0; // a clock pushed into the future buys nothing
-			all.push_back(Candidate{di, *uid, n, static_cast<std::uint64_t>(st.st_size),
-						last, st.st_dev, st.st_ino});
+			all.push_back(Candidate{di, *uid, n, size, last, st.st_dev, st.st_ino});
 			r.entries++;
-			r.bytes_before += static_cast<std::uint64_t>(st.st_size);
+			r.bytes_before += size;
 		}
 		// Lock files of no entry: a failed fill, or an evicted entry whose
 		// lock a stage held at the time.
