@@ -340,6 +340,15 @@ std::optional<uid_t> parse_uid(std::string_view s)
 
 std::optional<CacheKey> key_of(int src_fd, uid_t uid, std::string path, std::string *why)
 {
+	// Only an fd open for reading proves the user may read the file now:
+	// O_PATH checks no read permission.
+	int fl = fcntl(src_fd, F_GETFL);
+	if (fl == -1 || (fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY) {
+		if (why)
+			*why = quoted(path, 256) + ": " +
+			       (fl == -1 ? errno_string(errno) : std::string("not open for reading"));
+		return std::nullopt;
+	}
 	struct stat st;
 	if (fstat(src_fd, &st) != 0) {
 		if (why)

@@ -102,8 +102,9 @@ struct CacheKey {
 
 // The key of the open source file `src_fd` (fstat: the file the caller
 // opened beneath the allowed root, as the user, so no path is looked up
-// twice). nullopt if fstat fails or it is not a regular file; `why` (may
-// be null) then says so.
+// twice). nullopt if fstat fails, it is not a regular file or the fd is
+// not open for reading (O_PATH checks no read permission); `why` (may be
+// null) then says so.
 std::optional<CacheKey> key_of(int src_fd, uid_t uid, std::string path, std::string *why);
 
 // <dev>-<ino>-<size>-<mtime_ns as two's complement>, each 16 lower-case hex

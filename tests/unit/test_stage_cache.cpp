@@ -964,3 +964,24 @@ Test(stage_cache, a_users_sparse_fake_entry_does_not_evict_other_users)
 	cr_assert(t.error.empty(), "%s", t.error.c_str());
 	cr_assert(exists(e.entry_path(rk)), "root's entry was evicted for nobody's hole");
 }
+
+// An O_PATH open checks no read permission: a key from one would let a
+// user whose read access was taken away (chmod keeps the mtime) be served
+// the cached content. key_of() takes only an fd open for reading.
+Test(stage_cache, a_key_needs_an_fd_open_for_reading)
+{
+	Env e;
+	std::string src = e.share("in.dat", "data\n");
+	int fd = open(src.c_str(), O_PATH | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	std::string why;
+	auto k = key_of(fd, geteuid(), src, &why);
+	close(fd);
+	cr_assert(!k.has_value(), "keyed through an O_PATH fd");
+	cr_assert(!why.empty());
+	fd = open(src.c_str(), O_WRONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	k = key_of(fd, geteuid(), src, &why);
+	close(fd);
+	cr_assert(!k.has_value(), "keyed through a write-only fd");
+}
