@@ -362,6 +362,12 @@ OpenResult open_beneath(const Root &root, std::string_view rel, int flags, mode_
 					     show_path(root.name) + " is needed");
 		return r;
 	}
+	// The kernel stops at a NUL: "..\0x" would be opened as "..".
+	if (rel.find('\0') != std::string_view::npos) {
+		r.error = make_error(ErrorKind::invalid, join_path(root.name, rel),
+				     "a NUL byte in the path");
+		return r;
+	}
 	if (method != ResolveMethod::walk && !g_no_openat2.load(std::memory_order_relaxed)) {
 		bool nosys = false;
 		r = by_openat2(root, rel, flags, mode, symlinks, &nosys);
@@ -386,7 +392,7 @@ OpenResult make_dirs_beneath(const Root &root, std::string_view rel, mode_t mode
 {
 	std::vector<std::string> comps = split(rel);
 	OpenResult r;
-	if (!rel.empty() && rel.front() == '/')
+	if ((!rel.empty() && rel.front() == '/') || rel.find('\0') != std::string_view::npos)
 		return open_beneath(root, rel, O_RDONLY | O_DIRECTORY, 0, symlinks, method);
 	UniqueFd parent;
 	for (std::size_t i = 0; i < comps.size(); ++i) {

@@ -71,8 +71,8 @@ OpenResult open_root(const std::string &path);
 
 // Opens `rel` beneath `root` with open(2) `flags` (O_CLOEXEC is always
 // added) and `mode` (used with O_CREAT or O_TMPFILE). `rel` is relative
-// ("a/b/c"; "", "." and "./" mean the root itself); an absolute `rel` is
-// refused (invalid). Errors name join_path(root.name, rel):
+// ("a/b/c"; "", "." and "./" mean the root itself); an absolute `rel`, or
+// one holding a NUL byte, is refused (invalid). Errors name join_path(root.name, rel):
 //   escape:    '..' or a symbolic link leads outside; a symbolic link
 //              with Symlinks::refuse or in the last component with
 //              O_NOFOLLOW (without O_PATH); a magic link; a loop;

@@ -397,6 +397,25 @@ Test(stage_resolve, openat2_that_keeps_answering_eagain_falls_back_to_the_walk)
 	cr_assert_eq(WEXITSTATUS(status), 0, "step %d failed", WEXITSTATUS(status));
 }
 
+// A string_view may hold a NUL, which ends the name the kernel sees:
+// "..\0" is not ".." to a comparison, but openat() opens "..".
+Test(stage_resolve, a_nul_in_the_path_is_refused)
+{
+	Tree t;
+	const std::string rel("..\0x/outside/secret", 19);
+	for (ResolveMethod m : kMethods) {
+		OpenResult o = open_beneath(t.r, rel, O_RDONLY, 0, Symlinks::beneath, m);
+		cr_assert(!o.ok(), "%s: opened %s", method_name(m),
+			  o.ok() ? read_fd(o.fd.get()).c_str() : "");
+		cr_assert_eq(o.error.kind, ErrorKind::invalid, "%s: %s", method_name(m),
+			     o.error.message.c_str());
+		OpenResult d = make_dirs_beneath(t.r, std::string("a\0b", 3), 0755,
+						 Symlinks::beneath, m);
+		cr_assert_eq(d.error.kind, ErrorKind::invalid, "%s: %s", method_name(m),
+			     d.error.message.c_str());
+	}
+}
+
 Test(stage_resolve, relative_beneath_is_lexical)
 {
 	assert_sv_eq(relative_beneath("/home/shared", "/home/shared/a/b"), "a/b");
