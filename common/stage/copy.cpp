@@ -844,7 +844,8 @@ CopyResult run_copy(const Root &src, std::string_view src_rel, const Root &dst,
 		parent_rel = name.substr(0, slash);
 		name = name.substr(slash + 1);
 	}
-	if (name.empty() || name == "." || name == ".." || (!dst_rel.empty() && dst_rel[0] == '/')) {
+	if (name.empty() || name == "." || name == ".." || (!dst_rel.empty() && dst_rel[0] == '/') ||
+	    dst_rel.find('\0') != std::string_view::npos) {
 		res.error = make_error(ErrorKind::invalid, e.dst_base,
 				       "not a name for a new file or directory beneath " +
 					       show_path(dst.name));

@@ -637,6 +637,21 @@ Test(stage_copy, merge_replaces_files_and_never_writes_through_a_link)
 	assert_sv_eq(slurp(victim), "untouched");
 }
 
+// A NUL ends the name the kernel sees: a destination "..\0x" is not ".."
+// to a comparison, but with merge the copy went into the destination
+// root's parent.
+Test(stage_copy, a_destination_name_with_a_nul_is_refused)
+{
+	Roots r;
+	make_dir(r.src + "/t");
+	write_file(r.src + "/t/f", "data");
+	CopyOptions o;
+	o.merge = true;
+	CopyResult c = copy_beneath(r.s, "t", r.d, std::string("..\0x", 4), o);
+	cr_assert_eq(c.error.kind, ErrorKind::invalid, "%s", c.error.message.c_str());
+	cr_assert(!exists(r.scratch.str() + "/f"), "copied outside the destination root");
+}
+
 Test(stage_copy, a_too_deep_tree_is_refused)
 {
 	Roots r;
