@@ -340,6 +340,15 @@ std::optional<uid_t> parse_uid(std::string_view s)
 
 std::optional<CacheKey> key_of(int src_fd, uid_t uid, std::string path, std::string *why)
 {
+	// Only an fd open for reading proves the user may read the file now:
+	// O_PATH checks no read permission.
+	int fl = fcntl(src_fd, F_GETFL);
+	if (fl == -1 || (fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY) {
+		if (why)
+			*why = quoted(path, 256) + ": " +
+			       (fl == -1 ? errno_string(errno) : std::string("not open for reading"));
+		return std::nullopt;
+	}
 	struct stat st;
 	if (fstat(src_fd, &st) != 0) {
 		if (why)
@@ -914,6 +923,12 @@ TrimResult trim(const std::string &base, std::uint64_t max_bytes)
 				continue;
 			}
 			entries.push_back(n);
+			// The user owns the file: a sparse one could claim any
+			// size and make trim evict everyone else's entries.
+			// Count what it holds on disk, at most its size.
+			const std::uint64_t size = std::min(
+				static_cast<std::uint64_t>(st.st_size),
+				static_cast<std::uint64_t>(st.st_blocks) * 512);
 			std::int64_t last = 0;
 			struct stat lst;
 			std::string lock_name = n + std::string(kLockSuffix);
@@ -921,10 +936,9 @@ TrimResult trim(const std::string &base, std::uint64_t max_bytes)
 				last = ns_of(lst.st_mtim);
 			if (last > now + 60 * 1000000000LL)
 				last = 0; // a clock pushed into the future buys nothing
-			all.push_back(Candidate{di, *uid, n, static_cast<std::uint64_t>(st.st_size),
-						last, st.st_dev, st.st_ino});
+			all.push_back(Candidate{di, *uid, n, size, last, st.st_dev, st.st_ino});
 			r.entries++;
-			r.bytes_before += static_cast<std::uint64_t>(st.st_size);
+			r.bytes_before += size;
 		}
 		// Lock files of no entry: a failed fill, or an evicted entry whose
 		// lock a stage held at the time.

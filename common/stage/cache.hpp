@@ -102,8 +102,9 @@ struct CacheKey {
 
 // The key of the open source file `src_fd` (fstat: the file the caller
 // opened beneath the allowed root, as the user, so no path is looked up
-// twice). nullopt if fstat fails or it is not a regular file; `why` (may
-// be null) then says so.
+// twice). nullopt if fstat fails, it is not a regular file or the fd is
+// not open for reading (O_PATH checks no read permission); `why` (may be
+// null) then says so.
 std::optional<CacheKey> key_of(int src_fd, uid_t uid, std::string path, std::string *why);
 
 // <dev>-<ino>-<size>-<mtime_ns as two's complement>, each 16 lower-case hex
@@ -280,8 +281,10 @@ struct TrimResult {
 // filling, lock files without an entry, and entry names that are not
 // regular files. As root it sees every user's directory; as a user only
 // its own (the others are 0700). Names it does not recognise are left
-// alone and not counted. Entries in use are kept even when that leaves the
-// total above the bound (`in_use` says how many); `max_bytes` 0 evicts
+// alone and not counted. An entry counts as the smaller of its size and
+// the disk space it holds (a user's sparse file cannot claim more). Entries
+// in use are kept even when that leaves the total above the bound
+// (`in_use` says how many); `max_bytes` 0 evicts
 // every entry not in use, so a cache without a bound is not trimmed. Run it
 // after a job's stage-in (root, in the prolog), when its own entries are
 // the most recently used.

@@ -530,6 +530,9 @@ struct Engine {
 				off_t hole = ::lseek(src.get(), data, SEEK_HOLE);
 				if (hole < 0 || static_cast<std::uint64_t>(hole) > size)
 					hole = static_cast<off_t>(size);
+				// Holes count as copied, so against the limit too.
+				if (!reserve(static_cast<std::uint64_t>(data - pos)))
+					return;
 				bytes_done.fetch_add(static_cast<std::uint64_t>(data - pos));
 				if (!copy_range(src.get(), dst.get(), data,
 						static_cast<std::uint64_t>(hole - data), &method, ni,
@@ -537,8 +540,11 @@ struct Engine {
 					return;
 				pos = hole;
 			}
-			if (static_cast<std::uint64_t>(pos) < size && !eof)
+			if (static_cast<std::uint64_t>(pos) < size && !eof) {
+				if (!reserve(size - static_cast<std::uint64_t>(pos)))
+					return;
 				bytes_done.fetch_add(size - static_cast<std::uint64_t>(pos));
+			}
 			if (!eof && ::ftruncate(dst.get(), static_cast<off_t>(size)) != 0) {
 				fail_dst(ni, errno);
 				return;
@@ -838,7 +844,8 @@ CopyResult run_copy(const Root &src, std::string_view src_rel, const Root &dst,
 		parent_rel = name.substr(0, slash);
 		name = name.substr(slash + 1);
 	}
-	if (name.empty() || name == "." || name == ".." || (!dst_rel.empty() && dst_rel[0] == '/')) {
+	if (name.empty() || name == "." || name == ".." || (!dst_rel.empty() && dst_rel[0] == '/') ||
+	    dst_rel.find('\0') != std::string_view::npos) {
 		res.error = make_error(ErrorKind::invalid, e.dst_base,
 				       "not a name for a new file or directory beneath " +
 					       show_path(dst.name));

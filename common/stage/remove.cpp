@@ -175,7 +175,8 @@ RemoveResult remove_tree(int parent_fd, std::string_view name, std::string_view 
 	RemoveResult res;
 	try {
 		if (name.empty() || name == "." || name == ".." ||
-		    name.find('/') != std::string_view::npos) {
+		    name.find('/') != std::string_view::npos ||
+		    name.find('\0') != std::string_view::npos) {
 			res.error = make_error(ErrorKind::invalid, shown,
 					       "not a single name in its directory; not removed");
 			res.failures.push_back(res.error.message);

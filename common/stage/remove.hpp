@@ -41,7 +41,7 @@ struct RemoveResult {
 	bool ok() const { return error.ok(); }
 };
 
-// Removes `name` (one component, no '/') in the directory `parent_fd`,
+// Removes `name` (one component, no '/' or NUL) in the directory `parent_fd`,
 // whatever it is: a directory with everything in it, a file, a symbolic
 // link (the link only). `shown` is the path that messages name for it,
 // e.g. "/var/spool/slurm-pi/scratch/job.42". A `name` that does not exist

@@ -362,12 +362,23 @@ OpenResult open_beneath(const Root &root, std::string_view rel, int flags, mode_
 					     show_path(root.name) + " is needed");
 		return r;
 	}
+	// The kernel stops at a NUL: "..\0x" would be opened as "..".
+	if (rel.find('\0') != std::string_view::npos) {
+		r.error = make_error(ErrorKind::invalid, join_path(root.name, rel),
+				     "a NUL byte in the path");
+		return r;
+	}
 	if (method != ResolveMethod::walk && !g_no_openat2.load(std::memory_order_relaxed)) {
 		bool nosys = false;
 		r = by_openat2(root, rel, flags, mode, symlinks, &nosys);
-		if (!nosys || method == ResolveMethod::openat2)
+		// EAGAIN after every retry: renames on the node keep racing a
+		// '..' (a user can loop on rename). The walk is safe against
+		// that; it must not become an internal (node) error.
+		const bool again = !r.ok() && r.error.err == EAGAIN;
+		if ((!nosys && !again) || method == ResolveMethod::openat2)
 			return r;
-		g_no_openat2.store(true, std::memory_order_relaxed);
+		if (nosys)
+			g_no_openat2.store(true, std::memory_order_relaxed);
 	} else if (method == ResolveMethod::openat2) {
 		r.error = make_error(ErrorKind::internal, join_path(root.name, rel),
 				     "openat2 is not available on this kernel", ENOSYS);
@@ -381,7 +392,7 @@ OpenResult make_dirs_beneath(const Root &root, std::string_view rel, mode_t mode
 {
 	std::vector<std::string> comps = split(rel);
 	OpenResult r;
-	if (!rel.empty() && rel.front() == '/')
+	if ((!rel.empty() && rel.front() == '/') || rel.find('\0') != std::string_view::npos)
 		return open_beneath(root, rel, O_RDONLY | O_DIRECTORY, 0, symlinks, method);
 	UniqueFd parent;
 	for (std::size_t i = 0; i < comps.size(); ++i) {

@@ -6,6 +6,7 @@
 // How: openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS (by
 // syscall(SYS_openat2): glibc 2.36 has no wrapper). Where the kernel has no
 // openat2 (ENOSYS, before Linux 5.6, or a seccomp filter that hides it),
+// or where openat2 keeps answering EAGAIN (renames racing a '..'),
 // the same rules by a walk, one component at a time from the root's fd:
 // each component opened with O_PATH | O_NOFOLLOW, '..' taken back along the
 // walked directories (never above the root), a symbolic link read with
@@ -70,8 +71,8 @@ OpenResult open_root(const std::string &path);
 
 // Opens `rel` beneath `root` with open(2) `flags` (O_CLOEXEC is always
 // added) and `mode` (used with O_CREAT or O_TMPFILE). `rel` is relative
-// ("a/b/c"; "", "." and "./" mean the root itself); an absolute `rel` is
-// refused (invalid). Errors name join_path(root.name, rel):
+// ("a/b/c"; "", "." and "./" mean the root itself); an absolute `rel`, or
+// one holding a NUL byte, is refused (invalid). Errors name join_path(root.name, rel):
 //   escape:    '..' or a symbolic link leads outside; a symbolic link
 //              with Symlinks::refuse or in the last component with
 //              O_NOFOLLOW (without O_PATH); a magic link; a loop;

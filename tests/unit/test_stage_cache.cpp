@@ -926,3 +926,62 @@ Test(stage_cache, trim_as_root_sees_every_user)
 	cr_assert_eq(t.evicted, 1u);
 	cr_assert_eq(t.bytes_after, 4096u);
 }
+
+// A user owns <base>/<uid>/: a sparse file under an entry's name, as large
+// as it likes and costing it no disk, with its lock touched to now, must
+// not make root's trim() evict every other user's entries.
+Test(stage_cache, a_users_sparse_fake_entry_does_not_evict_other_users)
+{
+	need_root();
+	Env e;
+	std::string src = e.share("in.dat", std::string(4096, 'r'));
+	UserCache root_cache = open_cache(e);
+	CacheKey rk = key_for(src, 0);
+	assert_ok(root_cache.stage(rk, fetch_file(src, nullptr), e.dst_fd, "r"),
+		  CacheOutcome::miss);
+	set_mtime(e.entry_path(rk) + ".lock", 1000);
+	cr_assert(prepare_user_dir(e.base, kNobody, kNogroup).empty());
+
+	CacheKey fake;
+	fake.uid = kNobody;
+	fake.dev = 1;
+	fake.ino = 2;
+	fake.size = std::uint64_t(1) << 40;
+	fake.mtime_ns = 3;
+	std::string fp = e.entry_path(fake);
+	int fd = open(fp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	cr_assert_geq(fd, 0);
+	if (ftruncate(fd, (off_t)fake.size) != 0) {
+		close(fd);
+		cr_skip_test("this file system cannot hold a 1 TiB sparse file");
+	}
+	close(fd);
+	write_file(fp + ".lock", "", 0600);
+	cr_assert_eq(chown(fp.c_str(), kNobody, kNogroup), 0);
+	cr_assert_eq(chown((fp + ".lock").c_str(), kNobody, kNogroup), 0);
+
+	TrimResult t = trim(e.base, 1u << 20);
+	cr_assert(t.error.empty(), "%s", t.error.c_str());
+	cr_assert(exists(e.entry_path(rk)), "root's entry was evicted for nobody's hole");
+}
+
+// An O_PATH open checks no read permission: a key from one would let a
+// user whose read access was taken away (chmod keeps the mtime) be served
+// the cached content. key_of() takes only an fd open for reading.
+Test(stage_cache, a_key_needs_an_fd_open_for_reading)
+{
+	Env e;
+	std::string src = e.share("in.dat", "data\n");
+	int fd = open(src.c_str(), O_PATH | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	std::string why;
+	auto k = key_of(fd, geteuid(), src, &why);
+	close(fd);
+	cr_assert(!k.has_value(), "keyed through an O_PATH fd");
+	cr_assert(!why.empty());
+	fd = open(src.c_str(), O_WRONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	k = key_of(fd, geteuid(), src, &why);
+	close(fd);
+	cr_assert(!k.has_value(), "keyed through a write-only fd");
+}

@@ -436,6 +436,34 @@ Test(stage_copy, the_size_limit_stops_before_anything_is_written)
 	cr_assert_eq(fits.stats.bytes, 3000);
 }
 
+// A file that grows after the scan by a hole (ftruncate) must not pass
+// the limit: holes count as copied bytes, so they count against it too.
+Test(stage_copy, a_file_grown_sparse_after_the_scan_is_held_to_the_limit)
+{
+	Roots r;
+	make_dir(r.src + "/t");
+	write_file(r.src + "/t/a", std::string(1000, 'x'));
+	write_file(r.src + "/t/b", "");
+	CopyOptions o;
+	o.threads = 1;
+	o.max_bytes = 1u << 20;
+	o.progress_interval = std::chrono::milliseconds(0);
+	bool grown = false;
+	o.progress = [&](const Progress &p) {
+		// After "a" is copied and before "b" is opened.
+		if (!grown && p.bytes_done >= 1000) {
+			grown = true;
+			cr_assert_eq(truncate((r.src + "/t/b").c_str(), off_t(1) << 30), 0);
+		}
+	};
+	CopyResult c = copy_beneath(r.s, "t", r.d, "t", o);
+	cr_assert(grown);
+	cr_assert_eq(c.error.kind, ErrorKind::limit, "%s", c.error.message.c_str());
+	struct stat st;
+	if (lstat((r.dst + "/t/b").c_str(), &st) == 0)
+		cr_assert_leq(st.st_size, 1 << 20, "%ld bytes", (long)st.st_size);
+}
+
 Test(stage_copy, a_cancel_flag_stops_the_copy)
 {
 	Roots r;
@@ -607,6 +635,21 @@ Test(stage_copy, merge_replaces_files_and_never_writes_through_a_link)
 	assert_sv_eq(slurp(r.dst + "/t/b"), "new b");
 	cr_assert(S_ISREG(lstat_of(r.dst + "/t/b").st_mode));
 	assert_sv_eq(slurp(victim), "untouched");
+}
+
+// A NUL ends the name the kernel sees: a destination "..\0x" is not ".."
+// to a comparison, but with merge the copy went into the destination
+// root's parent.
+Test(stage_copy, a_destination_name_with_a_nul_is_refused)
+{
+	Roots r;
+	make_dir(r.src + "/t");
+	write_file(r.src + "/t/f", "data");
+	CopyOptions o;
+	o.merge = true;
+	CopyResult c = copy_beneath(r.s, "t", r.d, std::string("..\0x", 4), o);
+	cr_assert_eq(c.error.kind, ErrorKind::invalid, "%s", c.error.message.c_str());
+	cr_assert(!exists(r.scratch.str() + "/f"), "copied outside the destination root");
 }
 
 Test(stage_copy, a_too_deep_tree_is_refused)

@@ -119,6 +119,23 @@ Test(stage_remove, a_path_instead_of_a_name_is_refused)
 	cr_assert(exists(b.dir + "/a"));
 }
 
+// "..\0x" is not ".." to a comparison, but the kernel sees "..": the
+// parent of the directory would be emptied (as root, in the epilog).
+Test(stage_remove, a_name_with_a_nul_is_refused)
+{
+	Base b;
+	make_dir(b.dir + "/base");
+	make_dir(b.dir + "/base/job.42");
+	write_file(b.dir + "/keep", "keep");
+	int base = open((b.dir + "/base").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(base, 0);
+	RemoveResult r = remove_tree(base, std::string("..\0x", 4), "..");
+	close(base);
+	cr_assert_eq(r.error.kind, ErrorKind::invalid, "%s", r.error.message.c_str());
+	cr_assert(exists(b.dir + "/keep"), "the parent of the directory was emptied");
+	cr_assert(exists(b.dir + "/base/job.42"));
+}
+
 Test(stage_remove, a_too_deep_tree_is_left_and_reported)
 {
 	Base b;

@@ -356,6 +356,66 @@ Test(stage_resolve, without_openat2_the_walk_takes_over)
 	cr_assert_eq(WEXITSTATUS(status), 0, "step %d failed", WEXITSTATUS(status));
 }
 
+// openat2 answers EAGAIN to a lookup with '..' under RESOLVE_BENEATH
+// whenever any rename on the node raced it: a user's rename loop can make
+// it fail every retry. That must not become an internal (node) error: the
+// walk, which is safe against it, takes over.
+Test(stage_resolve, openat2_that_keeps_answering_eagain_falls_back_to_the_walk)
+{
+	Tree t;
+	make_link("../top.txt", t.root + "/a/up");
+	make_link(t.outside, t.root + "/mid");
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct sock_filter filter[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EAGAIN),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		};
+		struct sock_fprog prog = {sizeof filter / sizeof filter[0], filter};
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+			_exit(100);
+		OpenResult ok = open_beneath(t.r, "a/up", O_RDONLY);
+		if (!ok.ok() || read_fd(ok.fd.get()) != "top\n")
+			_exit(1);
+		OpenResult out = open_beneath(t.r, "mid/secret", O_RDONLY);
+		if (out.error.kind != ErrorKind::escape)
+			_exit(2);
+		// Still openat2 afterwards (not taken for a missing openat2).
+		if (!have_openat2())
+			_exit(3);
+		_exit(0);
+	}
+	int status = 0;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 100)
+		cr_skip_test("cannot install a seccomp filter here");
+	cr_assert_eq(WEXITSTATUS(status), 0, "step %d failed", WEXITSTATUS(status));
+}
+
+// A string_view may hold a NUL, which ends the name the kernel sees:
+// "..\0" is not ".." to a comparison, but openat() opens "..".
+Test(stage_resolve, a_nul_in_the_path_is_refused)
+{
+	Tree t;
+	const std::string rel("..\0x/outside/secret", 19);
+	for (ResolveMethod m : kMethods) {
+		OpenResult o = open_beneath(t.r, rel, O_RDONLY, 0, Symlinks::beneath, m);
+		cr_assert(!o.ok(), "%s: opened %s", method_name(m),
+			  o.ok() ? read_fd(o.fd.get()).c_str() : "");
+		cr_assert_eq(o.error.kind, ErrorKind::invalid, "%s: %s", method_name(m),
+			     o.error.message.c_str());
+		OpenResult d = make_dirs_beneath(t.r, std::string("a\0b", 3), 0755,
+						 Symlinks::beneath, m);
+		cr_assert_eq(d.error.kind, ErrorKind::invalid, "%s: %s", method_name(m),
+			     d.error.message.c_str());
+	}
+}
+
 Test(stage_resolve, relative_beneath_is_lexical)
 {
 	assert_sv_eq(relative_beneath("/home/shared", "/home/shared/a/b"), "a/b");
