@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +24,10 @@ namespace {
 
 // One decimal, as the log line shows it (and the record stores it).
 double tenth(double v) { return std::round(v * 10) / 10; }
+
+// What a record holds (step_stats.hpp, parse_step_record).
+constexpr std::int64_t kMaxSamples = 1 << 30;
+constexpr double kMaxAbsC = std::numeric_limits<std::int32_t>::max() / 1000.0;
 
 } // namespace
 
@@ -300,6 +305,14 @@ bool opt_number(const nlohmann::json &j, const char *key, std::optional<double> 
 	return true;
 }
 
+// A temperature the ring can hold (int32 millidegrees), or none: a larger
+// one would not survive the writer's rounding (1e308 * 10 overflows) or the
+// sum of a merge.
+bool in_ring_range(const std::optional<double> &c)
+{
+	return !c || std::fabs(*c) <= kMaxAbsC;
+}
+
 bool integer(const nlohmann::json &j, const char *key, std::int64_t *out)
 {
 	auto it = j.find(key);
@@ -343,18 +356,20 @@ std::optional<StepRecord> parse_step_record(std::string_view line, std::string *
 		bad = "start";
 	else if (!integer(j, "end", &r.stats.end))
 		bad = "end";
-	else if (!integer(j, "samples", &samples) || samples < 0 || samples > 1 << 30)
+	else if (!integer(j, "samples", &samples) || samples < 0 || samples > kMaxSamples)
 		bad = "samples";
 	else if (!integer(j, "throttled_samples", &thr) || thr < 0 || thr > samples)
 		bad = "throttled_samples";
 	else if (!integer(j, "throttle_known_samples", &known) || known < thr ||
 		 known > samples)
 		bad = "throttle_known_samples";
-	else if (!opt_number(j, "max_c", &max_c))
+	else if (!opt_number(j, "max_c", &max_c) || !in_ring_range(max_c))
 		bad = "max_c";
-	else if (!opt_number(j, "mean_c", &mean_c) || max_c.has_value() != mean_c.has_value())
+	else if (!opt_number(j, "mean_c", &mean_c) || !in_ring_range(mean_c) ||
+		 max_c.has_value() != mean_c.has_value())
 		bad = "mean_c";
-	else if (!opt_number(j, "min_mhz", &mhz) || (mhz && (*mhz <= 0 || *mhz > 1e6)))
+	else if (!opt_number(j, "min_mhz", &mhz) ||
+		 (mhz && !(*mhz >= 1 && *mhz <= std::numeric_limits<int>::max())))
 		bad = "min_mhz";
 	if (!bad) {
 		auto uv = j.find("undervoltage");
@@ -406,6 +421,7 @@ NodeSummary merge_step_records(std::vector<StepRecord> records)
 	StepStats &m = out.stats;
 	std::vector<const StepStats *> kept;
 	double temp_sum = 0;
+	std::int64_t samples = 0, temp_samples = 0, throttled = 0, known = 0;
 	for (const StepRecord &r : records) {
 		out.steps.push_back(r.step);
 		const StepStats &s = r.stats;
@@ -421,21 +437,35 @@ NodeSummary merge_step_records(std::vector<StepRecord> records)
 		kept.push_back(&s);
 		m.start = std::min(m.start, s.start);
 		m.end = std::max(m.end, s.end);
-		m.samples += s.samples;
+		samples += s.samples;
 		if (s.max_c && s.mean_c && s.temp_samples > 0) {
 			m.max_c = m.max_c ? std::max(*m.max_c, *s.max_c) : *s.max_c;
 			temp_sum += *s.mean_c * s.temp_samples;
-			m.temp_samples += s.temp_samples;
+			temp_samples += s.temp_samples;
 		}
-		m.throttled_samples += s.throttled_samples;
-		m.throttle_known_samples += s.throttle_known_samples;
+		throttled += s.throttled_samples;
+		known += s.throttle_known_samples;
 		if (s.undervoltage)
 			m.undervoltage = m.undervoltage.value_or(false) || *s.undervoltage;
 		if (s.min_mhz)
 			m.min_mhz = m.min_mhz ? std::min(*m.min_mhz, *s.min_mhz) : *s.min_mhz;
 	}
-	if (m.temp_samples > 0)
-		m.mean_c = temp_sum / m.temp_samples;
+	if (temp_samples > 0)
+		m.mean_c = temp_sum / static_cast<double>(temp_samples);
+	// Counts beyond what a record holds (only records no ring gives add up
+	// to that) are scaled down together, keeping their shares, so that the
+	// summary is still one that parse_step_record() reads.
+	std::int64_t most = std::max({samples, temp_samples, throttled, known});
+	double scale = most > kMaxSamples ? static_cast<double>(kMaxSamples) /
+						    static_cast<double>(most)
+					  : 1.0;
+	auto count = [scale](std::int64_t n) {
+		return static_cast<int>(scale < 1.0 ? std::floor(static_cast<double>(n) * scale) : n);
+	};
+	m.samples = count(samples);
+	m.temp_samples = count(temp_samples);
+	m.throttled_samples = count(throttled);
+	m.throttle_known_samples = count(known);
 	return out;
 }
 

@@ -98,7 +98,10 @@ struct StepRecord {
 
 // A record line (see above) as written by step_stats_json(); nullopt and
 // *why (naming the field) when it is not one: not JSON, wrong version, a
-// field missing or of the wrong type.
+// field missing or of the wrong type, or a value the writer does not
+// write: counts that do not add up or beyond 2^30, a temperature beyond
+// what the ring holds (int32 millidegrees, about +-2147483.6 C), a mean
+// without a maximum, a clock below 1 MHz or beyond an int.
 std::optional<StepRecord> parse_step_record(std::string_view line,
 					    std::string *why);
 
@@ -115,7 +118,10 @@ struct NodeSummary {
 // under-voltage seen in any, throttled and sample counts added, the mean
 // weighted by sample count. Steps that overlap without one containing the
 // other (two srun steps at once) count their shared samples twice in the
-// mean and the throttled share. No records: no samples, no steps.
+// mean and the throttled share. Counts that would add up beyond 2^30 (only
+// records no ring gives do) are scaled down together, so that the shares
+// stay and parse_step_record() still reads the result. No records: no
+// samples, no steps.
 NodeSummary merge_step_records(std::vector<StepRecord> records);
 
 // step_stats_text() of the merged stats, then the steps, e.g.

@@ -261,6 +261,53 @@ Test(step_record, bad_lines_say_which_field)
 	assert_sv_eq(why, "field \"undervoltage\" missing or wrong");
 }
 
+// Found by fuzz/fuzz_step_stats.cpp: the reader refused a clock the writer
+// writes (any the ring holds, here a corrupt ring's 2000000 MHz), and read
+// a clock below 1 MHz as a record with a 0 MHz minimum, which the writer
+// then wrote and the reader refused.
+Test(step_record, every_clock_written_reads_back_none_below_1_mhz)
+{
+	StepStats s = step_stats({at(0, 50.0, 0, kThrKnownMask, 2000000)}, 0, 0);
+	std::string why;
+	auto r = parse_step_record(step_stats_json(s, 42, "0", "pi1"), &why);
+	cr_assert(r.has_value(), "%s", why.c_str());
+	cr_assert_eq(*r->stats.min_mhz, 2000000);
+	const char *const bad[] = {"0.5", "0", "-600", "2147483648"};
+	for (const char *mhz : bad) {
+		std::string line = R"({"v":1,"step":"0","node":"pi1","start":5,"end":9,"samples":3,"max_c":null,"mean_c":null,"throttled_samples":0,"throttle_known_samples":0,"undervoltage":null,"min_mhz":)" +
+				   std::string(mhz) + "}";
+		why.clear();
+		cr_assert_not(parse_step_record(line, &why), "min_mhz %s read", mhz);
+		assert_sv_eq(why, "field \"min_mhz\" missing or wrong");
+	}
+}
+
+// A temperature beyond what the ring holds (int32 millidegrees) was read,
+// and written back as null beside its mean (1e308 * 10 overflows), which
+// the reader then refused: a node's summary with it never read back from
+// the AdminComment.
+Test(step_record, temperatures_beyond_the_rings_range_are_refused)
+{
+	const char *const temps[][2] = {{"1e308", "50"}, {"50", "-1e308"}, {"2147483.7", "50"}};
+	std::string why;
+	for (const auto &t : temps) {
+		std::string line = std::string(R"({"v":1,"step":"0","node":"pi1","start":1,"end":2,"samples":3,"max_c":)") +
+				   t[0] + R"(,"mean_c":)" + t[1] +
+				   R"(,"throttled_samples":0,"throttle_known_samples":0,"undervoltage":null,"min_mhz":null})";
+		why.clear();
+		cr_assert_not(parse_step_record(line, &why), "max_c %s mean_c %s read", t[0], t[1]);
+		cr_assert(why == "field \"max_c\" missing or wrong" ||
+				  why == "field \"mean_c\" missing or wrong",
+			  "%s", why.c_str());
+	}
+	// The ring's extremes are written and read back.
+	StepStats s = step_stats({at(0, 2147483.647), at(1, -2147483.647)}, 0, 1);
+	auto r = parse_step_record(step_stats_json(s, 42, "0", "pi1"), &why);
+	cr_assert(r.has_value(), "%s", why.c_str());
+	cr_assert_float_eq(*r->stats.max_c, 2147483.6, 1e-9);
+	cr_assert_float_eq(*r->stats.mean_c, 0.0, 1e-9);
+}
+
 Test(merge_steps, no_records_no_samples)
 {
 	NodeSummary m = merge_step_records({});
@@ -317,6 +364,28 @@ Test(merge_steps, unknowns_stay_unknown_and_known_parts_count)
 	assert_sv_eq(node_summary_text(m),
 		     "max 50.0C mean 50.0C, throttling unknown in 20 samples, under-voltage "
 		     "unknown, min 1500 MHz (steps 0, 1)");
+}
+
+// Records the reader accepts (up to 2^30 samples each) summed past INT_MAX
+// (undefined behaviour), and a sum past 2^30 made a summary the reader of
+// the AdminComment refused. Beyond 2^30 the counts are scaled down
+// together, keeping the shares.
+Test(merge_steps, counts_beyond_what_a_record_holds_are_scaled_down)
+{
+	const int most = 1 << 30;
+	NodeSummary m = merge_step_records(
+		{rec("0", 100, 109, most, 50.0, 50.0, most, most, false, 600),
+		 rec("1", 200, 209, most, 70.0, 70.0, 0, most, false, 600),
+		 rec("2", 300, 309, most, 60.0, 60.0, 0, 0, false, 600),
+		 rec("3", 400, 409, most, std::nullopt, std::nullopt, 0, 0, false, 600)});
+	cr_assert_leq(m.stats.samples, most);
+	cr_assert_geq(m.stats.samples, most - 1);
+	cr_assert_eq(*m.stats.throttled_pct(), 50);
+	cr_assert_eq(m.stats.temp_samples, m.stats.samples / 4 * 3);
+	cr_assert_float_eq(*m.stats.mean_c, 60.0, 1e-9);
+	std::string why;
+	auto r = parse_step_record(step_stats_json(m.stats, 42, "batch", "pi1"), &why);
+	cr_assert(r.has_value(), "%s", why.c_str());
 }
 
 Test(merge_steps, job_records_of_one_node_are_read_back)
