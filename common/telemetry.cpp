@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/sensors.hpp"
+#include "common/text.hpp"
 #include "common/throttle.hpp"
 
 namespace slurmpi {
@@ -69,24 +70,7 @@ std::string over_limits(std::string_view text)
 		return "Extra is " + std::to_string(text.size()) +
 		       " bytes, over the limit of " +
 		       std::to_string(kExtraMaxBytes);
-	int depth = 0, deepest = 0;
-	bool in_string = false, escaped = false;
-	for (char c : text) {
-		if (in_string) {
-			if (escaped)
-				escaped = false;
-			else if (c == '\\')
-				escaped = true;
-			else if (c == '"')
-				in_string = false;
-		} else if (c == '"') {
-			in_string = true;
-		} else if (c == '[' || c == '{') {
-			deepest = std::max(deepest, ++depth);
-		} else if ((c == ']' || c == '}') && depth > 0) {
-			--depth;
-		}
-	}
+	int deepest = json_depth(text);
 	if (deepest > kExtraMaxDepth)
 		return "Extra nests " + std::to_string(deepest) +
 		       " levels deep, over the limit of " +

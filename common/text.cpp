@@ -1,5 +1,6 @@
 #include "common/text.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace slurmpi {
@@ -80,6 +81,29 @@ std::string join(const std::vector<std::string> &v, std::string_view sep)
 		out += v[i];
 	}
 	return out;
+}
+
+int json_depth(std::string_view text)
+{
+	int depth = 0, deepest = 0;
+	bool in_string = false, escaped = false;
+	for (char c : text) {
+		if (in_string) {
+			if (escaped)
+				escaped = false;
+			else if (c == '\\')
+				escaped = true;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '[' || c == '{') {
+			deepest = std::max(deepest, ++depth);
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			--depth;
+		}
+	}
+	return deepest;
 }
 
 } // namespace slurmpi

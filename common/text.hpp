@@ -35,4 +35,12 @@ std::string errno_string(int err);
 // "a, b"; join({}, ",") == "".
 std::string join(const std::vector<std::string> &v, std::string_view sep);
 
+// How deep JSON text nests: the most [ and { open at once, counted outside
+// strings (a backslash in a string escapes the next byte). nlohmann's
+// serializer, copy and compare recurse once per level, so callers check
+// this before parsing text anyone else writes. Malformed text gets a
+// number too, which bounds what a parser could build from it:
+//   json_depth("{\"a\":[1,\"[\"]}") == 2, json_depth("7") == 0
+int json_depth(std::string_view text);
+
 } // namespace slurmpi

@@ -4,6 +4,7 @@
 #include "tests/unit/helpers.hpp"
 
 using slurmpi::hex;
+using slurmpi::json_depth;
 using slurmpi::kQuotedMax;
 using namespace std::string_literals;
 
@@ -93,4 +94,15 @@ Test(join, separator_between_items_only)
 	cr_assert_str_eq(slurmpi::join({"one"}, ":").c_str(), "one");
 	cr_assert_str_eq(slurmpi::join({}, ":").c_str(), "");
 	cr_assert_str_eq(slurmpi::join({"", "b"}, ",").c_str(), ",b");
+}
+
+Test(json_depth, brackets_outside_strings)
+{
+	cr_assert_eq(json_depth(""), 0);
+	cr_assert_eq(json_depth("7"), 0);
+	cr_assert_eq(json_depth(R"({"a":[1,"[{"]})"), 2);
+	cr_assert_eq(json_depth(R"({"a\"[":{}})"), 2);
+	cr_assert_eq(json_depth("[[[]][]]"), 3);
+	cr_assert_eq(json_depth("]]]["), 1);
+	cr_assert_eq(json_depth(std::string(100000, '[')), 100000);
 }
