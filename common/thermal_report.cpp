@@ -72,6 +72,12 @@ std::optional<ordered_json> comment_json(std::string_view current, std::string *
 	});
 	if (blank)
 		return ordered_json::object();
+	if (int depth = json_depth(current); depth > kAdminCommentMaxDepth) {
+		*why = "AdminComment nests " + std::to_string(depth) +
+		       " levels deep, over the limit of " +
+		       std::to_string(kAdminCommentMaxDepth) + "; left as it is";
+		return std::nullopt;
+	}
 	ordered_json j = ordered_json::parse(current.begin(), current.end(), nullptr, false);
 	if (j.is_discarded() || !j.is_object()) {
 		*why = "AdminComment is not a JSON object (" + quoted(current) +

@@ -12,6 +12,11 @@
 // Fields as in the per-job record (common/step_stats.hpp); null where no
 // sample could tell. An AdminComment that is not a JSON object (an
 // admin's text) is never overwritten.
+//
+// Limit. nlohmann copies and writes JSON recursively, once per nesting
+// level, and an admin may set AdminComment to anything: one that nests
+// more than kAdminCommentMaxDepth levels of [ and { (slurm-pi's part is 5
+// deep) is not parsed but treated as not slurm-pi's to change.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +31,8 @@
 
 namespace slurmpi {
 
+inline constexpr int kAdminCommentMaxDepth = 32;
+
 // The entry of one node (the object under "nodes").
 std::string node_summary_json(const NodeSummary &s);
 
@@ -38,7 +45,8 @@ struct CommentMerge {
 // `current` with `node`'s entry set to `s`. An existing entry for the node
 // that already covers more steps (a later step of the same node that
 // published first) is kept. Fails, saying why, when `current` is neither
-// empty nor a JSON object, or its "pi_thermal" is not an object.
+// empty nor a JSON object, its "pi_thermal" is not an object (with an
+// object "nodes"), or it nests deeper than kAdminCommentMaxDepth.
 CommentMerge merge_admin_comment(std::string_view current, const std::string &node,
 				 const NodeSummary &s);
 
@@ -48,7 +56,8 @@ struct CommentRead {
 };
 
 // The node entries in an AdminComment; none (and no problem) when it has
-// no "pi_thermal" key or is empty.
+// no "pi_thermal" key or is empty; none and one problem when merging into
+// it would fail.
 CommentRead read_admin_comment(std::string_view current);
 
 // Whether `current` holds `node`'s entry with at least `s`'s steps.

@@ -93,6 +93,35 @@ Test(admin_comment, a_bad_entry_is_a_problem_not_a_crash)
 	assert_sv_eq(r.problems[1], "entry of node 'pi2': not an object");
 }
 
+// nlohmann copies and writes JSON recursively, so an admin's AdminComment
+// nesting 200000 levels deep overflowed the stack of slurmstepd at the end
+// of a --thermal-report step. Beyond kAdminCommentMaxDepth it is refused,
+// before it is parsed, and read as a problem.
+Test(admin_comment, deep_nesting_is_refused_not_a_crash)
+{
+	const std::string open(200000, '['), close(200000, ']');
+	std::string deep = R"({"site":)" + open + close + "}";
+	CommentMerge m = merge_admin_comment(deep, "pi1", summary({"0"}));
+	cr_assert_not(m.ok);
+	assert_sv_eq(m.reason, "AdminComment nests 200001 levels deep, over the limit of "
+			       "32; left as it is");
+	CommentRead r = read_admin_comment(deep);
+	cr_assert(r.nodes.empty());
+	cr_assert_eq(r.problems.size(), 1u);
+	cr_assert_not(admin_comment_has(deep, "pi1", summary({"0"})));
+	std::string entry = R"({"pi_thermal":{"v":1,"nodes":{"pi2":{"steps":["0"],"x":)" +
+			    open + close + "}}}}";
+	r = read_admin_comment(entry);
+	cr_assert(r.nodes.empty());
+	cr_assert_eq(r.problems.size(), 1u);
+	cr_assert_not(merge_admin_comment(entry, "pi1", summary({"0"})).ok);
+
+	std::string limit = R"({"site":)" + std::string(31, '[') + std::string(31, ']') + "}";
+	m = merge_admin_comment(limit, "pi1", summary({"0"}));
+	cr_assert(m.ok, "%s", m.reason.c_str());
+	cr_assert(admin_comment_has(m.text, "pi1", summary({"0"})));
+}
+
 Test(report, one_line_per_node_unknown_said_so)
 {
 	std::map<std::string, NodeSummary> nodes;
