@@ -14,7 +14,9 @@
 // keeps every other top-level key, every other key of "pi_thermal" and
 // every other node's entry as they were, and holds the node's entry, read
 // back as the summary written (or the one it kept, which covers more
-// steps); merging again changes nothing. Everything runs on a thread with
+// steps); merging again changes nothing. A comment of slurm-pi's is also
+// tried with one of its values replaced by one of another type.
+// Everything runs on a thread with
 // a 1 MiB stack, the size of Slurm's daemon threads, as in
 // fuzz_telemetry.cpp: nlohmann copies and writes JSON recursively, and an
 // AdminComment nesting too deep must be refused before it is copied.
@@ -206,6 +208,37 @@ std::optional<std::string> check_merge(const std::string &current, const std::st
 	return m.text;
 }
 
+// The comment with one value under "pi_thermal" (itself, "nodes", an
+// entry, a field, a step) replaced by one of another type: mutations of the
+// text seldom turn an entry's field into another valid JSON type, and each
+// of those must be a problem, not a crash. `pick` chooses the value and
+// the type; nullopt when the comment has no "pi_thermal".
+std::optional<std::string> retyped(const ordered_json &doc, std::uint32_t pick)
+{
+	using pointer = ordered_json::json_pointer;
+	if (!doc.is_object() || !doc.contains(kKey))
+		return std::nullopt;
+	// Breadth first from "pi_thermal", the first 64 values.
+	std::vector<pointer> paths{pointer("/pi_thermal")};
+	for (std::size_t i = 0; i < paths.size() && paths.size() < 64; ++i) {
+		const ordered_json &v = doc.at(paths[i]);
+		if (v.is_object())
+			for (auto it = v.begin(); it != v.end(); ++it)
+				paths.push_back(paths[i] / it.key());
+		else if (v.is_array())
+			for (std::size_t k = 0; k < v.size(); ++k)
+				paths.push_back(paths[i] / k);
+	}
+	static const ordered_json kOthers[] = {
+		nullptr, 0, -1, 1.5, "0", true, ordered_json::array(), ordered_json::object(),
+		ordered_json::array({0}),
+	};
+	constexpr std::uint32_t n = sizeof kOthers / sizeof kOthers[0];
+	ordered_json out = doc;
+	out[paths[pick % paths.size()]] = kOthers[pick / paths.size() % n];
+	return out.dump();
+}
+
 void check_report(const std::string &comment, const std::vector<std::string> &job_nodes)
 {
 	CommentRead r = read_admin_comment(comment);
@@ -275,6 +308,17 @@ void check(std::string_view input)
 			break;
 	}
 	check_report(current ? *current : comment, job_nodes);
+
+	// And a comment of slurm-pi's with one value of another type, chosen
+	// by a hash of the input (FNV-1a), so that mutations try them all.
+	ordered_json doc;
+	if (kind_of(comment, &doc) == Kind::ours) {
+		std::uint32_t hash = 2166136261u;
+		for (unsigned char c : input)
+			hash = (hash ^ c) * 16777619u;
+		if (auto variant = retyped(doc, hash))
+			check_merge(*variant, mine.begin()->first, mine.begin()->second);
+	}
 }
 
 struct Job {
