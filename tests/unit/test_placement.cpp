@@ -24,7 +24,7 @@ static std::vector<PlacementResult> run(ThermalPolicy p,
 
 static PlacementNode node(Band b, double speed = 1.0, bool required = false)
 {
-	return PlacementNode{b, speed, required};
+	return PlacementNode{b, speed, required, std::nullopt};
 }
 
 Test(placement, strict_leaves_out_hot_and_critical)
@@ -158,7 +158,7 @@ Test(placement, no_reason_when_nothing_was_left_out)
 
 static PlacementNode at(Band b, double speed, double temp)
 {
-	PlacementNode n{b, speed, false};
+	PlacementNode n{b, speed, false, std::nullopt};
 	n.temp_c = temp;
 	return n;
 }
