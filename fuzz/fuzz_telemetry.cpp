@@ -2,7 +2,6 @@
 // merge_extra() rewrites it. Both run on a thread with a 1 MiB stack, the
 // size of Slurm's daemon threads, so unbounded recursion shows up as a
 // stack overflow here as it would in slurmctld.
-#include <pthread.h>
 
 #include <cmath>
 #include <string>
@@ -72,27 +71,10 @@ void check(std::string_view text)
 	check_merge(text, p.telemetry ? *p.telemetry : t);
 }
 
-struct Job {
-	std::string_view text;
-};
-
-void *run(void *arg)
-{
-	check(static_cast<Job *>(arg)->text);
-	return nullptr;
-}
-
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const unsigned char *data, std::size_t size)
 {
-	Job job{fuzz_text(data, size)};
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 1024 * 1024);
-	pthread_t thread;
-	FUZZ_CHECK(pthread_create(&thread, &attr, run, &job) == 0, "pthread_create");
-	pthread_join(thread, nullptr);
-	pthread_attr_destroy(&attr);
+	fuzz_on_small_stack(fuzz_text(data, size), check);
 	return 0;
 }

@@ -20,7 +20,6 @@
 // a 1 MiB stack, the size of Slurm's daemon threads, as in
 // fuzz_telemetry.cpp: nlohmann copies and writes JSON recursively, and an
 // AdminComment nesting too deep must be refused before it is copied.
-#include <pthread.h>
 
 #include <algorithm>
 #include <cmath>
@@ -321,27 +320,10 @@ void check(std::string_view input)
 	}
 }
 
-struct Job {
-	std::string_view text;
-};
-
-void *run(void *arg)
-{
-	check(static_cast<Job *>(arg)->text);
-	return nullptr;
-}
-
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const unsigned char *data, std::size_t size)
 {
-	Job job{fuzz_text(data, size)};
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 1024 * 1024);
-	pthread_t thread;
-	FUZZ_CHECK(pthread_create(&thread, &attr, run, &job) == 0, "pthread_create");
-	pthread_join(thread, nullptr);
-	pthread_attr_destroy(&attr);
+	fuzz_on_small_stack(fuzz_text(data, size), check);
 	return 0;
 }
