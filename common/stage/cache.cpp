@@ -620,12 +620,8 @@ std::optional<Lease> UserCache::acquire(const CacheKey &key, const FetchFn &fetc
 	const std::string lock_name = name + std::string(kLockSuffix);
 	std::string why;
 
-	// A hit needs only the shared lock.
-	UniqueFd lock = take_lock(dirfd_, lock_name, LOCK_SH, cfg_.lock_timeout_ms, uid_, &why);
-	if (!lock.valid())
-		return bypass(why);
-	UniqueFd entry;
-	if (open_entry(dirfd_, name, key, &entry) == EntryState::ok) {
+	// A hit: the entry, held under its (shared) lock.
+	auto hit = [&](UniqueFd &entry, UniqueFd &lock) {
 		touch(lock.get());
 		Lease l;
 		l.entry_fd_ = entry.release();
@@ -633,7 +629,15 @@ std::optional<Lease> UserCache::acquire(const CacheKey &key, const FetchFn &fetc
 		l.hit_ = true;
 		res->outcome = CacheOutcome::hit;
 		return l;
-	}
+	};
+
+	// A hit needs only the shared lock.
+	UniqueFd lock = take_lock(dirfd_, lock_name, LOCK_SH, cfg_.lock_timeout_ms, uid_, &why);
+	if (!lock.valid())
+		return bypass(why);
+	UniqueFd entry;
+	if (open_entry(dirfd_, name, key, &entry) == EntryState::ok)
+		return hit(entry, lock);
 	lock.reset();
 
 	// A miss: fill it under the exclusive lock, unless another stage did
@@ -644,13 +648,7 @@ std::optional<Lease> UserCache::acquire(const CacheKey &key, const FetchFn &fetc
 	EntryState state = open_entry(dirfd_, name, key, &entry);
 	if (state == EntryState::ok) {
 		flock(lock.get(), LOCK_SH); // not atomic, but the fd stays valid
-		touch(lock.get());
-		Lease l;
-		l.entry_fd_ = entry.release();
-		l.lock_fd_ = lock.release();
-		l.hit_ = true;
-		res->outcome = CacheOutcome::hit;
-		return l;
+		return hit(entry, lock);
 	}
 	if (state == EntryState::bad && unlinkat(dirfd_, name.c_str(), 0) != 0 &&
 	    unlinkat(dirfd_, name.c_str(), AT_REMOVEDIR) != 0)
