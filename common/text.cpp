@@ -107,3 +107,22 @@ int json_depth(std::string_view text)
 }
 
 } // namespace slurmpi
+
+namespace slurmpi {
+
+std::optional<std::uint32_t> parse_u32(std::string_view s)
+{
+	if (s.empty() || s.size() > 10)
+		return std::nullopt;
+	std::uint64_t v = 0;
+	for (char c : s) {
+		if (c < '0' || c > '9')
+			return std::nullopt;
+		v = v * 10 + static_cast<std::uint64_t>(c - '0');
+	}
+	if (v > 0xffffffffu)
+		return std::nullopt;
+	return static_cast<std::uint32_t>(v);
+}
+
+} // namespace slurmpi

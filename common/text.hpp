@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,11 @@ std::string errno_string(int err);
 // The strings of `v` with `sep` between them: join({"a", "b"}, ", ") ==
 // "a, b"; join({}, ",") == "".
 std::string join(const std::vector<std::string> &v, std::string_view sep);
+
+// A whole decimal number that fits 32 bits, for ids and counts read from
+// the environment: digits only (no sign, no spaces, no "0x"), at least one.
+//   parse_u32("42") == 42, parse_u32("4294967296") == nullopt
+std::optional<std::uint32_t> parse_u32(std::string_view s);
 
 // How deep JSON text nests: the most [ and { open at once, counted outside
 // strings (a backslash in a string escapes the next byte). nlohmann's
