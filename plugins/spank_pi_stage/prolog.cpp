@@ -149,6 +149,9 @@ int job_prolog(spank_t sp, int ac, char **av)
 				slurm_error(PI_STAGE ": job %u: cache %s not usable (%s); staging without it",
 					    job->id, cache_base.c_str(), e.c_str());
 		}
+		slurm_info(PI_STAGE ": job %u: stage-in on %s: %zu item%s into %s", job->id,
+			   job->node.c_str(), in.items.size(), in.items.size() == 1 ? "" : "s",
+			   scratch.c_str());
 		StageRun run = run_stage(Direction::in, *args, *job, *creds, in.items, scratch);
 		if (run.result.error.kind == ErrorKind::cancelled) {
 			slurm_info(PI_STAGE ": job %u: stage-in on %s stopped: the job is gone",

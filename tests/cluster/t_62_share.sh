@@ -48,8 +48,9 @@ node_md5() { as_user srun -w "$1" -N1 -n1 sh -c "md5sum <'$2' | cut -d' ' -f1" 2
 # in_node_rc NODE COMMAND...: the exit status of COMMAND inside NODE,
 # bounded by 20 s.
 in_node_rc() { timeout -k 5 20 "$CLUSTER" exec "$@" >/dev/null 2>&1; echo $?; }
-# mounts_in NODE PATH: how many mounts NODE has at PATH (its mountinfo).
-mounts_in() { timeout 20 "$CLUSTER" exec "$1" cat /proc/self/mountinfo | awk -v p="$2" '$5 == p' | wc -l; }
+# mounts_in NODE PATH: how many tmpfs mounts NODE has at PATH (its
+# mountinfo; every node's own scratch directory is a bind mount there).
+mounts_in() { timeout 20 "$CLUSTER" exec "$1" cat /proc/self/mountinfo | awk -v p="$2" '$5 == p && / - tmpfs /' | wc -l; }
 
 # --- the share, counted
 check "cluster share on" "$CLUSTER" share on

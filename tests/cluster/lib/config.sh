@@ -16,7 +16,8 @@ config_write()
 	    -e "s|@SLURMCTLD_PORT@|$SLURMCTLD_PORT|g" \
 	    -e "s|@SLURMD_PORT@|$SLURMD_PORT|g" \
 	    "$CLUSTER_DIR/etc/slurm.conf.in" >"$ETC/slurm.conf"
-	sed -e "s|@STATE@|$STATE|g" "$CLUSTER_DIR/etc/plugstack.conf.in" >"$ETC/plugstack.conf"
+	sed -e "s|@STATE@|$STATE|g" -e "s|@SHARED_DIR@|$SHARED_DIR|g" \
+		"$CLUSTER_DIR/etc/plugstack.conf.in" >"$ETC/plugstack.conf"
 	cp "$CLUSTER_DIR/etc/openmpi-mca-params.conf" "$ETC/openmpi-mca-params.conf"
 	# slurm-pi.conf sits beside slurm.conf, where the plugins look for it:
 	# the shipped example, sped up so that tests see changes in seconds.
@@ -41,7 +42,7 @@ config_install_build()
 	local p so missing=()
 	mkdir -p "$STATE/plugins"
 	rm -f "$STATE/plugins"/*.so
-	for p in select_pi_cons_tres task_pi spank_pi_thermal; do
+	for p in select_pi_cons_tres task_pi spank_pi_thermal spank_pi_stage; do
 		so="$BUILDDIR/plugins/$p/.libs/$p.so"
 		if [ -f "$so" ]; then
 			install -m 0755 "$so" "$STATE/plugins/$p.so"

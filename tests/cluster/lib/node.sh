@@ -50,6 +50,10 @@ node_namespaces()
 		node=$1 dir=$2 hosts=$3 mca=$4
 		hostname "$node"
 		mount -t tmpfs -o mode=1777,size=512m "tmp-$node" /tmp
+		# Node-local disk for staging: its own directory, as a Pi has.
+		mkdir -p -m 0755 "$dir/scratch" /var/tmp/slurm-pi
+		chmod 0755 "$dir/scratch"
+		mount --bind "$dir/scratch" /var/tmp/slurm-pi
 		root="$dir/root"
 		mount --bind "$root/sys/firmware" /sys/firmware
 		mount --bind "$root/proc/cpuinfo" /proc/cpuinfo

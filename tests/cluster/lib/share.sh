@@ -55,7 +55,8 @@ usage: tests/cluster/cluster share on|off|hang|resume|stats|reset
                 root's, mode 0755, replacing any earlier one: a small
                 node-local disk a test can fill (ENOSPC).
   scratch NODE off
-                Unmount it.
+                Unmount it: back to the node's own directory (every node
+                has one at $SCRATCH_DIR, so nodes never share scratch).
   \`cluster down\` does both offs, even while the share hangs.
 USAGE
 }
@@ -201,7 +202,11 @@ scratch_set()
 	in_node "$node" /bin/bash -euc '
 		dir=$1 size=$2 node=$3
 		while mountpoint -q "$dir"; do umount -l "$dir"; done
-		[ "$size" = off ] && exit 0
+		if [ "$size" = off ]; then
+			# Back to the node'"'"'s own directory (node_namespaces).
+			mount --bind "$4/scratch" "$dir"
+			exit 0
+		fi
 		# The mount point is a directory of the host'"'"'s /var/tmp
 		# (anyone can create there): refuse one that root does not own.
 		[ -L "$dir" ] && { echo "$dir is a symlink" >&2; exit 1; }
@@ -209,7 +214,7 @@ scratch_set()
 		[ "$(stat -c %u:%a "$dir")" = 0:755 ] ||
 			{ echo "$dir is not root'"'"'s with mode 0755: $(stat -c "%U %a" "$dir")" >&2; exit 1; }
 		mount -t tmpfs -o "size=$size,mode=0755,nosuid,nodev" "scratch-$node" "$dir"
-	' scratch "$SCRATCH_DIR" "$size" "$node" ||
+	' scratch "$SCRATCH_DIR" "$size" "$node" "$(node_dir "$node")" ||
 		die "scratch: cannot set up $SCRATCH_DIR on $node"
 }
 
