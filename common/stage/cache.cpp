@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -30,6 +31,12 @@ constexpr std::size_t kHexWidth = 16;
 constexpr std::size_t kEntryNameLen = 4 * kHexWidth + 3;
 constexpr std::string_view kLockSuffix = ".lock";
 constexpr std::string_view kTempInfix = ".tmp.";
+
+// Temp names are <entry>.tmp.<pid>.<serial>.<ns>: the serial is the
+// process's, not a UserCache's, so that two caches in one process (one per
+// copy worker) never pick the same name for one entry.
+std::atomic<std::uint64_t> temp_serial{0};
+std::uint64_t next_temp_serial() { return temp_serial.fetch_add(1, std::memory_order_relaxed); }
 constexpr std::size_t kTempTailMax = 40;
 
 void append_hex16(std::string &out, std::uint64_t v)
@@ -523,7 +530,7 @@ UserCache::UserCache(CacheConfig cfg, uid_t uid, int dirfd)
 
 UserCache::UserCache(UserCache &&o) noexcept
 	: cfg_(std::move(o.cfg_)), uid_(o.uid_), dirfd_(std::exchange(o.dirfd_, -1)),
-	  serial_(o.serial_), stats_(o.stats_)
+	  stats_(o.stats_)
 {
 }
 
@@ -535,7 +542,6 @@ UserCache &UserCache::operator=(UserCache &&o) noexcept
 		cfg_ = std::move(o.cfg_);
 		uid_ = o.uid_;
 		dirfd_ = std::exchange(o.dirfd_, -1);
-		serial_ = o.serial_;
 		stats_ = o.stats_;
 	}
 	return *this;
@@ -658,7 +664,7 @@ std::optional<Lease> UserCache::acquire(const CacheKey &key, const FetchFn &fetc
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	const std::string tmp_name = name + std::string(kTempInfix) + std::to_string(getpid()) +
-				     "." + std::to_string(serial_++) + "." +
+				     "." + std::to_string(next_temp_serial()) + "." +
 				     std::to_string(ns_of(now) % 1000000000000LL);
 	UniqueFd tmp(openat(dirfd_, tmp_name.c_str(),
 		      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600));

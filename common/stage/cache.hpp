@@ -208,7 +208,11 @@ private:
 	void release();
 };
 
-// One user's cache directory, used as that user.
+// One user's cache directory, used as that user. One object is used by one
+// thread at a time (stats() is a plain counter); threads that stage at
+// once each use their own object, opened for the same user: they share
+// nothing but the directory, where the locks above keep them apart, and
+// temp names are unique in the process.
 class UserCache {
 public:
 	// Opens <base>/<uid> (creating it only if the caller owns <base>).
@@ -253,7 +257,6 @@ private:
 	CacheConfig cfg_;
 	uid_t uid_ = 0;
 	int dirfd_ = -1;
-	unsigned serial_ = 0;
 	CacheStats stats_;
 };
 

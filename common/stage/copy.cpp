@@ -484,6 +484,122 @@ struct Engine {
 		copy_open_file(std::move(src), dst_dir, ni);
 	}
 
+	// With merge, removes a file or symbolic link at nodes[ni].name in
+	// `dir` (never a directory), for a hook that creates the entry itself.
+	bool clear_for_hook(int dir, std::uint32_t ni)
+	{
+		if (!opt.merge)
+			return true;
+		const char *name = nodes[ni].name.c_str();
+		struct stat st;
+		if (::fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			return true; // nothing there (or the hook will say what)
+		if (S_ISDIR(st.st_mode)) {
+			fail(make_error(ErrorKind::invalid, dst_path(ni),
+					"is a directory where a file is to be copied"));
+			return false;
+		}
+		if (::unlinkat(dir, name, 0) != 0 && errno != ENOENT) {
+			fail_dst(ni, errno);
+			return false;
+		}
+		return true;
+	}
+
+	// Copies the data of `src` (described by `st`) into the empty file
+	// `dst`, keeping holes. False on error or stop (the error recorded).
+	bool fill_data(int src, int dst, const struct stat &st, std::uint32_t ni)
+	{
+		// Read ahead harder (twice the window), as cp does: what a cold
+		// read from a disk or a share is fastest with.
+		(void)::posix_fadvise(src, 0, 0, POSIX_FADV_SEQUENTIAL);
+		const std::uint64_t size = to_u64(st.st_size);
+		CopyMethod method = opt.copy_method;
+		bool eof = false;
+		// Fewer blocks than the size needs: there may be holes.
+		const bool sparse =
+			size > 0 && static_cast<std::uint64_t>(st.st_blocks) * 512 < size;
+		if (!sparse)
+			return copy_range(src, dst, 0, size, &method, ni, &eof);
+		off_t pos = 0;
+		while (static_cast<std::uint64_t>(pos) < size && !eof) {
+			off_t data = ::lseek(src, pos, SEEK_DATA);
+			if (data < 0 && errno == ENXIO)
+				break; // only a hole is left
+			if (data < 0) { // no SEEK_DATA here: all of it
+				if (!copy_range(src, dst, pos, size - static_cast<std::uint64_t>(pos),
+						&method, ni, &eof))
+					return false;
+				break;
+			}
+			if (static_cast<std::uint64_t>(data) >= size)
+				break;
+			off_t hole = ::lseek(src, data, SEEK_HOLE);
+			if (hole < 0 || static_cast<std::uint64_t>(hole) > size)
+				hole = static_cast<off_t>(size);
+			// Holes count as copied, so against the limit too.
+			if (!reserve(static_cast<std::uint64_t>(data - pos)))
+				return false;
+			bytes_done.fetch_add(static_cast<std::uint64_t>(data - pos));
+			if (!copy_range(src, dst, data, static_cast<std::uint64_t>(hole - data),
+					&method, ni, &eof))
+				return false;
+			pos = hole;
+		}
+		if (static_cast<std::uint64_t>(pos) < size && !eof) {
+			if (!reserve(size - static_cast<std::uint64_t>(pos)))
+				return false;
+			bytes_done.fetch_add(size - static_cast<std::uint64_t>(pos));
+		}
+		if (!eof && ::ftruncate(dst, static_cast<off_t>(size)) != 0) {
+			fail_dst(ni, errno);
+			return false;
+		}
+		return true;
+	}
+
+	// Hands the open file `src` to the caller's file hook.
+	void place_by_hook(int src, const struct stat &st, int dst_dir, std::uint32_t ni)
+	{
+		if (!clear_for_hook(dst_dir, ni))
+			return;
+		SourceFile sf;
+		sf.dev = static_cast<std::uint64_t>(st.st_dev);
+		sf.ino = static_cast<std::uint64_t>(st.st_ino);
+		sf.size = to_u64(st.st_size);
+		sf.atime_ns = static_cast<std::int64_t>(st.st_atim.tv_sec) * 1000000000 +
+			      st.st_atim.tv_nsec;
+		sf.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 +
+			      st.st_mtim.tv_nsec;
+		sf.mode = st.st_mode;
+		bool filled = false;
+		FillFn fill = [&](int dst) {
+			if (filled) {
+				fail(make_error(ErrorKind::internal, src_path(ni),
+						"filled twice by the file hook"));
+				return false;
+			}
+			filled = true;
+			return check() && fill_data(src, dst, st, ni);
+		};
+		Error e = opt.file_hook(src, sf, dst_dir, nodes[ni].name, src_path(ni),
+					dst_path(ni), fill);
+		if (!e.ok()) {
+			fail(std::move(e));
+			return;
+		}
+		if (stop.load())
+			return; // a fill that failed (its error is recorded)
+		// Placed without reading the source (a cache hit): its size
+		// counts as copied, for the limit, progress and stats alike.
+		if (!filled) {
+			if (!reserve(sf.size))
+				return;
+			bytes_done.fetch_add(sf.size);
+		}
+		files_done.fetch_add(1);
+	}
+
 	// Copies the open file `src` to the new file nodes[ni].name in
 	// `dst_dir`, then its mode and times.
 	void copy_open_file(UniqueFd src, int dst_dir, std::uint32_t ni)
@@ -500,58 +616,15 @@ struct Engine {
 					"changed during the copy (no longer a regular file)"));
 			return;
 		}
+		if (opt.file_hook) {
+			place_by_hook(src.get(), st, dst_dir, ni);
+			return;
+		}
 		UniqueFd dst(create_file(dst_dir, ni));
 		if (!dst.valid())
 			return;
-		// Read ahead harder (twice the window), as cp does: what a cold
-		// read from a disk or a share is fastest with.
-		(void)::posix_fadvise(src.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-		const std::uint64_t size = to_u64(st.st_size);
-		CopyMethod method = opt.copy_method;
-		bool eof = false;
-		// Fewer blocks than the size needs: there may be holes.
-		const bool sparse =
-			size > 0 && static_cast<std::uint64_t>(st.st_blocks) * 512 < size;
-		if (sparse) {
-			off_t pos = 0;
-			while (static_cast<std::uint64_t>(pos) < size && !eof) {
-				off_t data = ::lseek(src.get(), pos, SEEK_DATA);
-				if (data < 0 && errno == ENXIO)
-					break; // only a hole is left
-				if (data < 0) { // no SEEK_DATA here: all of it
-					if (!copy_range(src.get(), dst.get(), pos,
-							size - static_cast<std::uint64_t>(pos), &method,
-							ni, &eof))
-						return;
-					break;
-				}
-				if (static_cast<std::uint64_t>(data) >= size)
-					break;
-				off_t hole = ::lseek(src.get(), data, SEEK_HOLE);
-				if (hole < 0 || static_cast<std::uint64_t>(hole) > size)
-					hole = static_cast<off_t>(size);
-				// Holes count as copied, so against the limit too.
-				if (!reserve(static_cast<std::uint64_t>(data - pos)))
-					return;
-				bytes_done.fetch_add(static_cast<std::uint64_t>(data - pos));
-				if (!copy_range(src.get(), dst.get(), data,
-						static_cast<std::uint64_t>(hole - data), &method, ni,
-						&eof))
-					return;
-				pos = hole;
-			}
-			if (static_cast<std::uint64_t>(pos) < size && !eof) {
-				if (!reserve(size - static_cast<std::uint64_t>(pos)))
-					return;
-				bytes_done.fetch_add(size - static_cast<std::uint64_t>(pos));
-			}
-			if (!eof && ::ftruncate(dst.get(), static_cast<off_t>(size)) != 0) {
-				fail_dst(ni, errno);
-				return;
-			}
-		} else if (!copy_range(src.get(), dst.get(), 0, size, &method, ni, &eof)) {
+		if (!fill_data(src.get(), dst.get(), st, ni))
 			return;
-		}
 		if (::fchmod(dst.get(), kept_mode(st.st_mode)) != 0) {
 			fail_dst(ni, errno);
 			return;

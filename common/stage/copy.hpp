@@ -87,6 +87,43 @@ enum class CopyMethod {
 	read_write,      // pread/pwrite through a 1 MiB buffer
 };
 
+// A regular file the engine is about to copy, as fstat saw it on the open
+// source fd: the fields a file hook needs, in fixed-width types (this
+// header carries no struct stat, off_t or ino_t: the library is built with
+// 64-bit file offsets and its callers need not be).
+struct SourceFile {
+	std::uint64_t dev = 0;
+	std::uint64_t ino = 0;
+	std::uint64_t size = 0;
+	std::int64_t atime_ns = 0;
+	std::int64_t mtime_ns = 0;
+	unsigned mode = 0; // st_mode, type bits included
+};
+
+// The engine's own data copy of the file a hook was given, into `dst_fd`:
+// an empty regular file open for writing (at any offset: positions are
+// explicit). Sparse files stay sparse (the size is set with ftruncate), and
+// the size limit, deadline and cancel flag are checked between chunks; the
+// bytes count in the copy's progress and stats. True when the data is
+// complete. On false the engine has already recorded the error (the copy
+// fails with it, whatever the hook then returns). Call it at most once.
+using FillFn = std::function<bool(int dst_fd)>;
+
+// Takes over placing one regular file: called on a worker thread (several
+// at once with threads > 1) for every regular file of the copy, the top
+// one included, never for directories, symbolic links or skipped entries.
+// `src_fd` is the open source (read-only, the hook must not close it),
+// `dst_dirfd` the destination directory, `dst_name` the new entry's name in
+// it (one component; with `merge`, an entry that was in the way is already
+// removed), `src_path` and `dst_path` the paths for messages. The hook
+// creates the entry, fills it (through `fill`, or by other means: a cache
+// hit reads no source at all), gives it its mode and times and returns an
+// Error of kind none; on failure it returns the error, which fails the
+// copy. A file placed without `fill` counts its whole size as copied.
+using FileHook = std::function<Error(int src_fd, const SourceFile &src, int dst_dirfd,
+				     const std::string &dst_name, const std::string &src_path,
+				     const std::string &dst_path, const FillFn &fill)>;
+
 struct CopyOptions {
 	// Workers that copy files; 1 copies on the calling thread only.
 	int threads = 4;
@@ -117,6 +154,9 @@ struct CopyOptions {
 	// For tests and bench/: how paths are resolved, the first copy method.
 	ResolveMethod method = ResolveMethod::automatic;
 	CopyMethod copy_method = CopyMethod::copy_file_range;
+	// When set, places every regular file instead of the engine (see
+	// FileHook): how stage-in goes through the node-local cache.
+	FileHook file_hook;
 };
 
 struct CopyStats {

@@ -25,6 +25,17 @@ std::string_view error_kind_name(ErrorKind kind)
 	return "internal";
 }
 
+std::optional<ErrorKind> error_kind_from_name(std::string_view name)
+{
+	for (ErrorKind k : {ErrorKind::none, ErrorKind::not_found, ErrorKind::permission,
+			    ErrorKind::escape, ErrorKind::invalid, ErrorKind::limit,
+			    ErrorKind::cancelled, ErrorKind::timeout, ErrorKind::disk_full,
+			    ErrorKind::io, ErrorKind::internal})
+		if (error_kind_name(k) == name)
+			return k;
+	return std::nullopt;
+}
+
 bool is_infrastructure(ErrorKind kind)
 {
 	switch (kind) {

@@ -11,6 +11,7 @@
 // quoted() (common/text.hpp), so a file name cannot break a log line.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,10 @@ enum class ErrorKind {
 // "not found", "permission", "escape", "invalid", "limit", "cancelled",
 // "timeout", "disk full", "io", "internal", or "none".
 std::string_view error_kind_name(ErrorKind kind);
+
+// The kind error_kind_name() names, exactly; nullopt for anything else
+// (for reading a result back from the copy child).
+std::optional<ErrorKind> error_kind_from_name(std::string_view name);
 
 // Whether an error of this kind is a failure of the node or of the share
 // rather than the user's mistake: timeout, disk_full, io and internal.
