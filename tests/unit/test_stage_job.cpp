@@ -322,6 +322,15 @@ Test(job_output_path, unknown_patterns_are_not_guessed)
 	expect_no_path("%x");
 }
 
+Test(job_output_path, a_backslash_is_not_guessed)
+{
+	// Slurm expands nothing then and drops the backslashes: /out/\%j
+	// is the file /out/%j, not /out/\42.
+	expect_no_path("/out/\\%j");
+	expect_no_path("/out/a\\b");
+	expect_no_path("rel\\%j.out");
+}
+
 Test(job_output_path, relative_needs_a_work_dir)
 {
 	expect_no_path("out.txt", "");
