@@ -139,7 +139,7 @@ std::optional<std::string> job_output_path(std::string_view spec, std::string_vi
 			}
 		}
 	}
-	if (path.empty() || path == "/dev/null")
+	if (path.empty())
 		return std::nullopt;
 	if (path[0] != '/') {
 		if (workdir.empty() || workdir[0] != '/')
@@ -149,6 +149,9 @@ std::optional<std::string> job_output_path(std::string_view spec, std::string_vi
 			dir += '/';
 		path = dir + path;
 	}
+	// After the join: "null" in the work dir /dev is /dev/null too.
+	if (path == "/dev/null")
+		return std::nullopt;
 	for (char c : path)
 		if (c == '\0')
 			return std::nullopt;

@@ -342,6 +342,8 @@ Test(job_output_path, relative_needs_a_work_dir)
 Test(job_output_path, no_file)
 {
 	expect_no_path("/dev/null");
+	expect_no_path("null", "/dev");
+	expect_no_path("null", "/dev/");
 	cr_assert(!job_output_path("%u", "/w", 1, "", "pi3").has_value(),
 		  "a pattern that expands to nothing");
 }
