@@ -112,6 +112,12 @@ std::optional<std::string> job_output_path(std::string_view spec, std::string_vi
 {
 	std::string id = std::to_string(job_id);
 	std::string path;
+	// slurmstepd takes a name with a backslash literally, backslashes
+	// removed and no %-pattern expanded (remove_path_slashes() in
+	// fname.c), and joins a relative one to the work dir without a '/':
+	// not worth imitating, and wrong if expanded here.
+	if (spec.find('\\') != std::string_view::npos)
+		return std::nullopt;
 	if (spec.empty()) {
 		path = "slurm-" + id + ".out";
 	} else {
@@ -133,7 +139,7 @@ std::optional<std::string> job_output_path(std::string_view spec, std::string_vi
 			}
 		}
 	}
-	if (path.empty() || path == "/dev/null")
+	if (path.empty())
 		return std::nullopt;
 	if (path[0] != '/') {
 		if (workdir.empty() || workdir[0] != '/')
@@ -143,6 +149,9 @@ std::optional<std::string> job_output_path(std::string_view spec, std::string_vi
 			dir += '/';
 		path = dir + path;
 	}
+	// After the join: "null" in the work dir /dev is /dev/null too.
+	if (path == "/dev/null")
+		return std::nullopt;
 	for (char c : path)
 		if (c == '\0')
 			return std::nullopt;

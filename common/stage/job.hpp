@@ -79,7 +79,8 @@ std::optional<StageState> parse_state(std::string_view text);
 // "slurm-<jobid>.out" in the work dir when none was given; %j, %J, %u,
 // %N (this node) and %% expanded; a relative path taken in the work dir.
 // nullopt when it cannot be known here (another pattern such as %x or %A,
-// a zero-padded %5j, no work dir for a relative path) or names no file.
+// a zero-padded %5j, a backslash, which Slurm takes as "no patterns", no
+// work dir for a relative path) or names no file.
 std::optional<std::string> job_output_path(std::string_view stdout_spec,
 					   std::string_view workdir, std::uint32_t job_id,
 					   std::string_view user, std::string_view node);

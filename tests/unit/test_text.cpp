@@ -6,6 +6,7 @@
 using slurmpi::hex;
 using slurmpi::json_depth;
 using slurmpi::kQuotedMax;
+using slurmpi::parse_u32;
 using namespace std::string_literals;
 
 namespace {
@@ -105,4 +106,21 @@ Test(json_depth, brackets_outside_strings)
 	cr_assert_eq(json_depth("[[[]][]]"), 3);
 	cr_assert_eq(json_depth("]]]["), 1);
 	cr_assert_eq(json_depth(std::string(100000, '[')), 100000);
+}
+
+Test(parse_u32, whole_decimal_numbers)
+{
+	cr_assert(parse_u32("0") == std::optional<std::uint32_t>(0u));
+	cr_assert(parse_u32("42") == std::optional<std::uint32_t>(42u));
+	cr_assert(parse_u32("007") == std::optional<std::uint32_t>(7u));
+	cr_assert(parse_u32("4294967295") == std::optional<std::uint32_t>(4294967295u));
+	cr_assert(parse_u32("0000000001") == std::optional<std::uint32_t>(1u));
+}
+
+Test(parse_u32, anything_else_is_refused)
+{
+	for (const char *s : {"", "-1", "+1", " 1", "1 ", "0x10", "1e3", "1.0", "x", "4294967296",
+			      "9999999999", "99999999999", "18446744073709551617"})
+		cr_assert(!parse_u32(s).has_value(), "'%s' accepted", s);
+	cr_assert(!parse_u32("1\0"s).has_value(), "a NUL byte");
 }
