@@ -2,6 +2,12 @@
 # Stage-in with the slurm-pi copy engine (common/stage/copy.hpp) against
 # `cp -a` and `rsync -a` of the same data, cold, side by side from one run:
 # one 1 GiB file, and 20,000 small files (1-16 KiB, 200 a directory).
+# Then the same stage-ins warm: through the node cache (common/stage/run.hpp
+# with common/stage/cache.hpp, in $SLURM_PI_BENCH_DIR too) after one stage
+# that filled it, so every file is a hit, placed as a hard link; their
+# times against the faster of cp -a and rsync -a (cold) are the warm ratio.
+# `cp -al` (a tree of hard links to the source: no checks, no locks) is
+# shown beside them, as the floor of any stage that places every file.
 #
 #   bench/bench_stage.sh              (root for a cold cache; a few minutes)
 #   SLURM_PI_BENCH_REPS=5             rounds (each tool once; median shown)
@@ -69,6 +75,8 @@ run()
 	t0=$(now)
 	case $tool in
 	engine) "$bin" copy "$src" "$name" "$dst" "$name" "$threads" >/dev/null ;;
+	warm) "$bin" copy "$src" "$name" "$dst" "$name" "$threads" "$cache" >/dev/null ;;
+	link) cp -al "$src/$name" "$dst/$name" ;;
 	cp) cp -a "$src/$name" "$dst/$name" ;;
 	rsync) rsync -a "$src/$name" "$dst/" ;;
 	esac
@@ -108,6 +116,31 @@ for name in big.dat small; do
 		echo "    $name $tool: ${times[$name.$tool]}s" >&2
 	done
 done
+
+# Warm: one stage through the cache fills it (and is checked), then the
+# timed rounds, each into a fresh destination, are all hits.
+cache=$work/cache
+mkdir -m 0755 "$cache"
+for name in big.dat small; do
+	rm -rf "${dst:?}/$name"
+	fill=$("$bin" copy "$src" "$name" "$dst" "$name" "$threads" "$cache")
+	echo "    $name warm-up: $fill" >&2
+	verify "$name" "warm-up through the cache"
+	for ((i = 0; i < reps; i++)); do
+		times[$name.warm]+="$(run warm "$name") "
+		times[$name.link]+="$(run link "$name") "
+	done
+	result[$name.link]=$(printf '%s\n' ${times[$name.link]} | median)
+	echo "    $name cp -al: ${times[$name.link]}s" >&2
+	hits=$("$bin" copy "$src" "$name" "$dst" "$name.check" "$threads" "$cache")
+	case $hits in
+	*" 0 misses, 0 bypassed, 0 failed;"*) ;;
+	*) echo "bench_stage: the warm stage of $name was not all hits: $hits" >&2; exit 1 ;;
+	esac
+	verify "$name" "the warm stage"
+	result[$name.warm]=$(printf '%s\n' ${times[$name.warm]} | median)
+	echo "    $name warm: ${times[$name.warm]}s" >&2
+done
 rm -rf "${dst:?}"/*
 
 label() { [ "$1" = big.dat ] && echo "$big file" || echo "$small small files"; }
@@ -120,3 +153,15 @@ for name in big.dat small; do
 		printf "%-20s %9.2fs %9.2fs %9.2fs %13.2fx\n", l, e, c, r, best / e }'
 done
 echo "(best/engine: the faster of cp -a and rsync -a over the engine's time; >= 1 is the engine faster; target >= 0.9)"
+echo
+echo "stage-in through the node cache, warm (every file a hit, a hard link), median of $reps rounds"
+printf '%-20s %10s %14s %10s %14s\n' "" warm "best/warm" "cp -al" "best/cp -al"
+for name in big.dat small; do
+	w=${result[$name.warm]} c=${result[$name.cp]} r=${result[$name.rsync]} l=${result[$name.link]}
+	awk -v l="$(label "$name")" -v w="$w" -v c="$c" -v r="$r" -v k="$l" 'BEGIN {
+		best = c < r ? c : r
+		printf "%-20s %9.3fs %13.1fx %9.3fs %13.1fx\n", l, w, (w > 0 ? best / w : 0),
+			k, (k > 0 ? best / k : 0) }'
+done
+echo "(best/warm: the faster of cp -a and rsync -a, cold, over the warm stage's time; target >= 20;"
+echo " cp -al: hard links only, the floor of placing every file)"

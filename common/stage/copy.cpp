@@ -572,7 +572,7 @@ struct Engine {
 		sf.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 +
 			      st.st_mtim.tv_nsec;
 		sf.mode = st.st_mode;
-		bool filled = false;
+		bool filled = false, fill_ok = false;
 		FillFn fill = [&](int dst) {
 			if (filled) {
 				fail(make_error(ErrorKind::internal, src_path(ni),
@@ -580,7 +580,8 @@ struct Engine {
 				return false;
 			}
 			filled = true;
-			return check() && fill_data(src, dst, st, ni);
+			fill_ok = check() && fill_data(src, dst, st, ni);
+			return fill_ok;
 		};
 		Error e = opt.file_hook(src, sf, dst_dir, nodes[ni].name, src_path(ni),
 					dst_path(ni), fill);
@@ -588,8 +589,8 @@ struct Engine {
 			fail(std::move(e));
 			return;
 		}
-		if (stop.load())
-			return; // a fill that failed (its error is recorded)
+		if (filled && !fill_ok)
+			return; // the hook went on after a failed fill: its error stands
 		// Placed without reading the source (a cache hit): its size
 		// counts as copied, for the limit, progress and stats alike.
 		if (!filled) {

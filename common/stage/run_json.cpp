@@ -232,7 +232,9 @@ std::string run_result_to_json(const RunResult &r)
 {
 	try {
 		// At most what the reader takes; the rest only counted.
-		json warnings = json::array();
+		// In the order written here ("v" first), for a person reading it.
+		using ojson = nlohmann::ordered_json;
+		ojson warnings = ojson::array();
 		std::uint64_t dropped = r.warnings_dropped;
 		for (const auto &w : r.warnings) {
 			if (warnings.size() < kMaxWarnings && w.size() <= kMaxString)
@@ -240,7 +242,7 @@ std::string run_result_to_json(const RunResult &r)
 			else
 				++dropped;
 		}
-		json j = {
+		ojson j = {
 			{"v", kVersion},
 			{"error",
 			 {{"kind", std::string(error_kind_name(r.error.kind))},
@@ -270,7 +272,7 @@ std::string run_result_to_json(const RunResult &r)
 		// Paths that are not UTF-8 (a user's file names) become U+FFFD:
 		// the text is for messages, and a dump that throws would lose
 		// the whole result.
-		return j.dump(-1, ' ', false, json::error_handler_t::replace);
+		return j.dump(-1, ' ', false, ojson::error_handler_t::replace);
 	} catch (...) {
 		// Only allocation: the reader then reports a broken result.
 		return std::string();

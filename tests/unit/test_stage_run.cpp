@@ -460,7 +460,12 @@ Test(stage_run, hostile_json_is_refused_with_a_reason)
 	refused(replaced("\"hits\":0,", ""), "missing field");
 	refused(replaced("\"warnings\":[]", "\"warnings\":[1]"), "warning not a string");
 	refused(replaced("\"warnings\":[]", "\"warnings\":\"w\""), "warnings not an array");
-	refused(replaced("\"cache\":{", "\"cache\":[{") , "cache not an object");
+	refused(replaced("\"error\":{\"kind\":\"io\",\"errno\":5,\"message\":\"/p: Input/output error\"}",
+			 "\"error\":\"io\""),
+		"error not an object");
+	refused(replaced("\"cache_note\":\"\"", "\"cache_note\":null"), "note not a string");
+	refused(replaced("\"item\":\"/home/shared/x\"", "\"item\":[\"/home/shared/x\"]"),
+		"item not a string");
 	refused(replaced("\"message\":\"/p: Input/output error\"", "\"message\":\"\""),
 		"an error without a message");
 	RunResult ok;
