@@ -692,15 +692,11 @@ std::optional<Lease> UserCache::acquire(const CacheKey &key, const FetchFn &fetc
 	Lease l;
 	std::string keep = set_mode_times(tmp.get(), entry_mode(key.mode), key.atime_ns,
 					  key.mtime_ns);
-	if (keep.empty() && fsync(tmp.get()) != 0)
-		keep = "fsync: " + errno_string(errno);
 	if (keep.empty() && renameat(dirfd_, tmp_name.c_str(), dirfd_, name.c_str()) != 0)
 		keep = "rename: " + errno_string(errno);
 	if (!keep.empty()) {
 		unlinkat(dirfd_, tmp_name.c_str(), 0);
 		res->note = "fetched but not kept: " + keep;
-	} else {
-		fsync(dirfd_);
 	}
 	flock(lock.get(), LOCK_SH);
 	touch(lock.get());

@@ -57,9 +57,16 @@
 // while it reads the entry, exclusive while it fills it. A stage takes the
 // shared lock (within lock_timeout_ms), and on a miss the exclusive one,
 // checks again (another job may have filled it meanwhile: then it is a hit),
-// fills a temp file through the caller's FetchFn, fsyncs it, renames it to
-// the entry's name and fsyncs the directory. A crash mid-fill leaves only a
-// temp name that is never served (and that trim() removes). Two jobs staging
+// fills a temp file through the caller's FetchFn, checks its size and
+// renames it to the entry's name. A crash mid-fill leaves only a temp name
+// that is never served (and that trim() removes). Nothing is fsynced: a
+// fsync per entry made a first stage of 20,000 small files 4.8x slower
+// (docs/benchmarks.md), and a power loss cannot make a wrong hit. A file
+// system that commits a file's size only with its data (ext4's default
+// data=ordered, which Raspberry Pi OS uses; XFS) brings a renamed but
+// unwritten entry back shorter than its key (a miss, replaced); the
+// flushes a crash leaves undone are of the cache's own copies, and the job
+// they were made for read the data through the page cache. Two jobs staging
 // the same file: one fetches, the other waits for the lock and then links.
 // trim() evicts only entries whose lock it gets exclusively without waiting,
 // so an entry in use is never evicted. Lock files are removed only under

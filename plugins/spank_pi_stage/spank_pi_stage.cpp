@@ -57,11 +57,9 @@ int on_in(int, const char *optarg, int) { return store(options().in, optarg); }
 int on_out(int, const char *optarg, int) { return store(options().out, optarg); }
 int on_when(int, const char *optarg, int) { return store(options().when, optarg); }
 
-} // namespace
-
-extern "C" {
-
-struct spank_option spank_options[] = {
+// Registered in slurm_spank_init (as pyxis does): Slurm does not read a
+// static spank_options table in sbatch and salloc (allocator context).
+struct spank_option g_options[] = {
 	{const_cast<char *>("stage-in"), const_cast<char *>("SRC[:DST][,...]"),
 	 const_cast<char *>(
 		 "[slurm-pi] Copy SRC (a file or a directory, recursively) from the "
@@ -89,13 +87,24 @@ struct spank_option spank_options[] = {
 		 "after a job that completed with exit code 0. Env: "
 		 "SLURM_PI_STAGE_OUT_WHEN."),
 	 1, 0, on_when},
-	SPANK_OPTIONS_TABLE_END,
 };
 
-int slurm_spank_init(spank_t, int ac, char **av)
+} // namespace
+
+extern "C" {
+
+int slurm_spank_init(spank_t sp, int ac, char **av)
 {
 	try {
-		if (spank_context() == S_CTX_SLURMD) {
+		spank_context_t ctx = spank_context();
+		if (ctx == S_CTX_LOCAL || ctx == S_CTX_ALLOCATOR || ctx == S_CTX_REMOTE) {
+			for (auto &opt : g_options)
+				if (spank_option_register(sp, &opt) != ESPANK_SUCCESS) {
+					slurm_error(PI_STAGE ": cannot register --%s", opt.name);
+					return -1;
+				}
+		}
+		if (ctx == S_CTX_SLURMD) {
 			// Once, at slurmd start: a wrong argument shows up here
 			// first (every prolog says it again).
 			auto args = pistage::node_args(ac, av);

@@ -10,7 +10,7 @@
 # the same node reads nothing from the share.
 . "$(dirname "$0")/lib/suite.sh"
 . "$CLUSTER_DIR/lib/share.sh"
-plan 49
+plan 54
 
 MiB=1048576
 dir=$(mktemp -d "$SHARED_DIR/stage.XXXXXX")
@@ -125,7 +125,9 @@ check "pi3 stays up (on-failure=fail)" wait_for 20 idle pi3
 check "cluster share on" "$CLUSTER" share on
 check "cluster share hang" "$CLUSTER" share hang
 start=$SECONDS
-id=$(submit "$dir" -N1 -w pi1 --output=/tmp/hung.out --stage-in="$dir/in" --wrap 'echo ran')
+# Working directory /tmp: a job whose working directory is on a hung share
+# cannot even start its batch script, with or without staging.
+id=$(submit "$dir" -N1 -w pi1 -D /tmp --output=/tmp/hung.out --stage-in="$dir/in" --wrap 'echo ran')
 state=$(wait_job "$id" 90)
 is "a hung share fails the job" "$state" FAILED
 ok_time=$(( SECONDS - start <= 60 ))
@@ -135,7 +137,7 @@ like "the slurmd log names the share and the timeout" "$(slurmd_log pi1 | grep "
 check "pi1 stays up" wait_for 20 idle pi1
 is "a job that does not stage runs on pi1 meanwhile" \
 	"$(as_user srun -w pi1 -N1 -n1 --chdir=/tmp hostname 2>&1)" pi1
-id=$(submit "$dir" -N1 -w pi2 --output=/tmp/cancel.out --stage-in="$dir/in" --wrap 'echo ran')
+id=$(submit "$dir" -N1 -w pi2 -D /tmp --output=/tmp/cancel.out --stage-in="$dir/in" --wrap 'echo ran')
 wait_for 30 test -n "$(scratch_left pi2 "$id")"
 scancel "$id"
 check "cluster share resume" "$CLUSTER" share resume
@@ -157,5 +159,19 @@ is "warm: nothing was read from the share" "$(counter bytes_read)" 0
 like "warm: the output says 3 hits" "$(cat "$dir/warm.out" 2>&1)" "slurm-pi stage: cache: 3 hits, 0 misses"
 is "warm: the job read the same content" "$(awk '{print $1}' "$dir/warm.out" | grep -v slurm-pi | tail -1)" \
 	"$(md5sum <"$dir/in/sub/b.bin" | cut -d' ' -f1)"
+
+# --- 8. a 4-node job reads its input once per node when cold, never warm
+u mkdir -p "$dir/in4"
+u sh -c "head -c $((2 * MiB)) /dev/urandom >'$dir/in4/d.bin'"
+"$CLUSTER" share reset >/dev/null
+sum4=$(md5sum <"$dir/in4/d.bin" | cut -d' ' -f1)
+id=$(submit "$dir" -N4 --output=four.out --stage-in="$dir/in4" --wrap 'srun -N4 --ntasks-per-node=1 md5sum "$SLURM_PI_SCRATCH/in4/d.bin"')
+is "cold 4-node job completes" "$(wait_job "$id")" COMPLETED
+is "every node's copy is the input" "$(grep -c "^$sum4 " "$dir/four.out")" 4
+is "cold: the share sent the 2 MiB input exactly once per node" "$(counter bytes_read)" $((4 * 2 * MiB))
+"$CLUSTER" share reset >/dev/null
+id=$(submit "$dir" -N4 --output=four-warm.out --stage-in="$dir/in4" --wrap 'srun -N4 --ntasks-per-node=1 md5sum "$SLURM_PI_SCRATCH/in4/d.bin"')
+is "warm 4-node job completes" "$(wait_job "$id")" COMPLETED
+is "warm: the share sent nothing" "$(counter bytes_read)" 0
 check "cluster share off" "$CLUSTER" share off
 done_testing
