@@ -6,7 +6,10 @@
 # then heats one Pi and browns out another to show task/pi's telemetry
 # (`slurm-pi nodes`), a drain with its reason, a strict job placed away
 # from the hot node and another that waits, saying why in squeue, until the
-# node cools; then leaves the cluster up to play with. Run as root.
+# node cools; stages a job's input to two nodes and its results back
+# (spank_pi_stage), twice, the second time from the nodes' caches with
+# nothing read from the share; then leaves the cluster up to play with.
+# Run as root.
 set -uo pipefail
 top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
@@ -39,16 +42,16 @@ if [ "$(id -u)" != 0 ]; then
 	exit 2
 fi
 
-step 1/6 "Installing what is missing from Debian's packages"
+step 1/7 "Installing what is missing from Debian's packages"
 packaging/install-deps.sh || failed "could not install the packages"
 
-step 2/6 "Building slurm-pi (select/pi_cons_tres, task/pi, spank_pi_thermal)"
+step 2/7 "Building slurm-pi (select/pi_cons_tres, task/pi, spank_pi_thermal, spank_pi_stage)"
 packaging/build.sh || failed "the build failed"
 
-step 3/6 "Bringing up the emulated Pi cluster"
+step 3/7 "Bringing up the emulated Pi cluster"
 tests/cluster/cluster up -c DrainOnCritical=yes || failed "the cluster did not come up"
 
-step 4/6 "Submitting the seed's jobs as user $JOB_USER from $DEMO_DIR"
+step 4/7 "Submitting the seed's jobs as user $JOB_USER from $DEMO_DIR"
 stage_seed_jobs || failed "mpicc could not build mpi_hello.c"
 echo "    mpicc -o mpi_hello mpi_hello.c: ok" >&2
 job1=$(submit "$DEMO_DIR" job.sh) || failed "sbatch job.sh failed"
@@ -58,7 +61,7 @@ echo "    sbatch mpi_job.sh  -> job $job2" >&2
 echo >&2
 squeue
 
-step 5/6 "Waiting for both jobs"
+step 5/7 "Waiting for both jobs"
 for id in "$job1" "$job2"; do
 	state=$(wait_job "$id" 120)
 	echo "    job $id: $state on $(job_node "$id")" >&2
@@ -78,7 +81,7 @@ echo
 echo "== squeue =="
 squeue
 
-step 6/6 "Thermal telemetry and placement: pi1 heats up to 74 C, pi4's power supply browns out"
+step 6/7 "Thermal telemetry and placement: pi1 heats up to 74 C, pi4's power supply browns out"
 echo "    DrainOnCritical=yes here: a node critical for DrainGrace (2 s) is drained" >&2
 tests/cluster/cluster set pi1 temp=74 >/dev/null
 tests/cluster/cluster set pi4 undervoltage=1 >/dev/null
@@ -116,6 +119,34 @@ echo "== job $job4 once pi1 cooled: $state on $(job_node "$job4") =="
 echo
 echo "== sinfo =="
 sinfo
+
+step 7/7 "Staging: input to each node's disk once, results back, the second time from the node cache"
+data="$DEMO_DIR/data"
+install -d -o "$JOB_USER" -g "$JOB_USER" "$data"
+runuser -u "$JOB_USER" -- sh -c "head -c 8M /dev/urandom >'$data/input.bin'; echo 'reference' >'$data/notes.txt'"
+bytes_read() { tests/cluster/cluster share stats 2>/dev/null | sed -n 's/^bytes_read=//p'; }
+# stagefs between the nodes and the share, to count what the share sends.
+tests/cluster/cluster share on >/dev/null 2>&1 || failed "cluster share on failed"
+for run in 1 2; do
+	tests/cluster/cluster share reset >/dev/null
+	rm -rf "$DEMO_DIR/results"
+	id=$(submit "$DEMO_DIR" -N2 -w pi2,pi3 --output=stage.out \
+		--stage-in="$data:data" --stage-out="result:$DEMO_DIR/results" \
+		--wrap 'srun -N2 --ntasks-per-node=1 sh -c "mkdir -p \$SLURM_PI_SCRATCH/result && md5sum \$SLURM_PI_SCRATCH/data/input.bin >\$SLURM_PI_SCRATCH/result/sum"') ||
+		failed "sbatch --stage-in failed"
+	state=$(wait_job "$id" 60)
+	[ "$state" = COMPLETED ] || failed "staging job $id ended $state"
+	echo
+	echo "== run $run: sbatch -N2 --stage-in=$data:data --stage-out=result:$DEMO_DIR/results (job $id) =="
+	grep '^slurm-pi stage' "$DEMO_DIR/stage.out"
+	echo "results: $(cd "$DEMO_DIR/results" && ls -d */sum | tr '\n' ' ')"
+	echo "bytes the share sent to the nodes: $(bytes_read)"
+done
+tests/cluster/cluster share off >/dev/null 2>&1
+out=$(cd "$DEMO_DIR" && as_user sbatch --stage-in="$SHARED_DIR/nope" --wrap true 2>&1)
+echo
+echo "== a typo is refused at sbatch, and no node is touched =="
+echo "$out" | head -1
 cat <<MSG
 
 The cluster is still up. To use it from this shell:
@@ -123,6 +154,7 @@ The cluster is still up. To use it from this shell:
     cd $DEMO_DIR && runuser -u $JOB_USER -- srun --mpi=pmix -N2 -n4 ./mpi_hello
     $top/tests/cluster/cluster status           # nodes, models, fake sensors
     $top/tests/cluster/cluster set pi2 temp=84  # heat up a node
+    runuser -u $JOB_USER -- sbatch --stage-in=$DEMO_DIR/data --wrap 'ls -R \$SLURM_PI_SCRATCH'
     scontrol show node pi2 | grep Extra         # its telemetry, within 2 s
     $top/tests/cluster/cluster down             # stop it and clean up
 MSG

@@ -10,7 +10,7 @@
 # the same node reads nothing from the share.
 . "$(dirname "$0")/lib/suite.sh"
 . "$CLUSTER_DIR/lib/share.sh"
-plan 54
+plan 55
 
 MiB=1048576
 dir=$(mktemp -d "$SHARED_DIR/stage.XXXXXX")
@@ -168,7 +168,20 @@ sum4=$(md5sum <"$dir/in4/d.bin" | cut -d' ' -f1)
 id=$(submit "$dir" -N4 --output=four.out --stage-in="$dir/in4" --wrap 'srun -N4 --ntasks-per-node=1 md5sum "$SLURM_PI_SCRATCH/in4/d.bin"')
 is "cold 4-node job completes" "$(wait_job "$id")" COMPLETED
 is "every node's copy is the input" "$(grep -c "^$sum4 " "$dir/four.out")" 4
-is "cold: the share sent the 2 MiB input exactly once per node" "$(counter bytes_read)" $((4 * 2 * MiB))
+# Each node's own count: its slurmd log. The share's count can only be a
+# bound here: the emulated nodes share one kernel, and the engine's
+# sendfile() from the FUSE share goes through that kernel's page cache (a
+# real node's page cache is its own), so nodes that read at the same
+# moment may get pages another one fetched.
+fetched=0
+for n in pi1 pi2 pi3 pi4; do
+	slurmd_log "$n" | grep -q "job $id: stage-in on $n: .*cache: 0 hits, 1 miss, .* $((2 * MiB)) fetched" &&
+		fetched=$((fetched + 1))
+done
+is "cold: each of the 4 nodes fetched the 2 MiB input once (slurmd logs)" "$fetched" 4
+b=$(counter bytes_read)
+is "cold: the share sent between 1 and 4 copies of it, never more" \
+	"$(( b >= 2 * MiB && b <= 4 * 2 * MiB ))" 1
 "$CLUSTER" share reset >/dev/null
 id=$(submit "$dir" -N4 --output=four-warm.out --stage-in="$dir/in4" --wrap 'srun -N4 --ntasks-per-node=1 md5sum "$SLURM_PI_SCRATCH/in4/d.bin"')
 is "warm 4-node job completes" "$(wait_job "$id")" COMPLETED
