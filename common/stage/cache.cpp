@@ -330,17 +330,12 @@ std::optional<std::vector<std::string>> names_in(int dirfd)
 // A decimal uid as a directory name: digits only, no leading zero, fits.
 std::optional<uid_t> parse_uid(std::string_view s)
 {
-	if (s.empty() || s.size() > 10 || (s.size() > 1 && s[0] == '0'))
+	if (s.size() > 1 && s[0] == '0')
 		return std::nullopt;
-	std::uint64_t v = 0;
-	for (char c : s) {
-		if (c < '0' || c > '9')
-			return std::nullopt;
-		v = v * 10 + static_cast<std::uint64_t>(c - '0');
-	}
-	if (v >= std::numeric_limits<uid_t>::max())
+	auto v = parse_u32(s);
+	if (!v || *v >= std::numeric_limits<uid_t>::max())
 		return std::nullopt;
-	return static_cast<uid_t>(v);
+	return static_cast<uid_t>(*v);
 }
 
 } // namespace

@@ -10,13 +10,15 @@
 # the same node reads nothing from the share.
 . "$(dirname "$0")/lib/suite.sh"
 . "$CLUSTER_DIR/lib/share.sh"
-plan 55
+plan 60
 
 MiB=1048576
 dir=$(mktemp -d "$SHARED_DIR/stage.XXXXXX")
 chown "$JOB_USER" "$dir"
 cleanup()
 {
+	# Section 10 changes plugstack.conf: later files get it back.
+	[ -f "$dir/plugstack.conf.saved" ] && cp "$dir/plugstack.conf.saved" "$ETC/plugstack.conf"
 	"$CLUSTER" share off >/dev/null 2>&1
 	"$CLUSTER" scratch all off >/dev/null 2>&1
 	rm -rf --one-file-system "$dir" "$SHARED_DIR/stage-secret.$$"
@@ -187,4 +189,30 @@ id=$(submit "$dir" -N4 --output=four-warm.out --stage-in="$dir/in4" --wrap 'srun
 is "warm 4-node job completes" "$(wait_job "$id")" COMPLETED
 is "warm: the share sent nothing" "$(counter bytes_read)" 0
 check "cluster share off" "$CLUSTER" share off
+
+# --- 9. srun makes the job: same staging, the step sees it
+out=$(cd "$dir" && as_user srun -N1 -w pi4 --stage-in="$dir/in:data" sh -c 'cat "$SLURM_PI_SCRATCH/data/a.txt"' 2>&1)
+is "srun --stage-in (srun makes the job): the step reads its staged input" "$out" alpha
+
+# --- 10. on-failure=drain: a node failure (full scratch disk) drains the
+# node with a reason an admin can grep and requeues the job. Each prolog
+# reads plugstack.conf afresh, so no restart is needed.
+cp "$ETC/plugstack.conf" "$dir/plugstack.conf.saved"
+restore()
+{
+	cp "$dir/plugstack.conf.saved" "$ETC/plugstack.conf"
+	"$CLUSTER" scratch pi4 off >/dev/null 2>&1
+	scontrol update nodename=pi4 state=resume >/dev/null 2>&1
+}
+sed -i 's|\(spank_pi_stage.so .*\)$|\1 on-failure=drain|' "$ETC/plugstack.conf"
+"$CLUSTER" scratch pi4 4M >/dev/null
+id=$(submit "$dir" -N1 -w pi4 --output=drain.out --stage-in="$dir/big.bin" --wrap 'echo ran')
+check "on-failure=drain: pi4 is drained" wait_for 60 eval '[[ "$(node_state pi4)" == drain*"|slurm-pi stage: "* ]]'
+like "with the reason: slurm-pi stage: ... No space left on device" "$(node_state pi4)" \
+	'\|slurm-pi stage: .*No space left on device'
+check "and the job was requeued (pending again, restart count 1)" wait_for 30 eval \
+	'scontrol show job '"$id"' | grep -q "JobState=PENDING.*" && scontrol show job '"$id"' | grep -q "Restarts=1"'
+scancel "$id"
+restore
+check "pi4 resumes once the admin says so" wait_for 30 idle pi4
 done_testing
