@@ -10,7 +10,7 @@
 # the same node reads nothing from the share.
 . "$(dirname "$0")/lib/suite.sh"
 . "$CLUSTER_DIR/lib/share.sh"
-plan 60
+plan 66
 
 MiB=1048576
 dir=$(mktemp -d "$SHARED_DIR/stage.XXXXXX")
@@ -189,6 +189,28 @@ id=$(submit "$dir" -N4 --output=four-warm.out --stage-in="$dir/in4" --wrap 'srun
 is "warm 4-node job completes" "$(wait_job "$id")" COMPLETED
 is "warm: the share sent nothing" "$(counter bytes_read)" 0
 check "cluster share off" "$CLUSTER" share off
+
+# --- 8b. when the job fails or is cancelled, its results still come out
+# (--stage-out-when=always, the default), unless it asked for success only
+id=$(submit "$dir" -N1 -w pi1 --output=failed.out --stage-out="r:$dir/failed-out" \
+	--wrap 'echo partial >"$SLURM_PI_SCRATCH/r"; exit 3')
+is "a job that exits 3 with --stage-out: FAILED" "$(wait_job "$id")" FAILED
+is "its results were staged out anyway (always)" "$(cat "$dir/failed-out" 2>&1)" partial
+id=$(submit "$dir" -N1 -w pi1 --output=success.out --stage-out="r:$dir/success-out" \
+	--stage-out-when=success --wrap 'echo partial >"$SLURM_PI_SCRATCH/r"; exit 3')
+is "the same with --stage-out-when=success: FAILED" "$(wait_job "$id")" FAILED
+wait_for 20 grep -q 'stage-out skipped' "$dir/success.out"
+like "nothing staged out, and the output says why" \
+	"$(test -e "$dir/success-out" && echo exists; cat "$dir/success.out" 2>&1)" \
+	"^slurm-pi stage: stage-out skipped on pi1: the job did not succeed .* and --stage-out-when=success"
+id=$(submit "$dir" -N1 -w pi1 --output=cancelled.out --stage-out="r:$dir/cancelled-out" \
+	--wrap 'echo before-cancel >"$SLURM_PI_SCRATCH/r"; sleep 300')
+wait_for 30 eval '[ "$(job_state '"$id"')" = RUNNING ]'
+sleep 2
+scancel "$id"
+is "a cancelled job: CANCELLED" "$(wait_job "$id")" CANCELLED
+wait_for 20 test -e "$dir/cancelled-out"
+is "its results were staged out after scancel" "$(cat "$dir/cancelled-out" 2>&1)" before-cancel
 
 # --- 9. srun makes the job: same staging, the step sees it
 out=$(cd "$dir" && as_user srun -N1 -w pi4 --stage-in="$dir/in:data" sh -c 'cat "$SLURM_PI_SCRATCH/data/a.txt"' 2>&1)
