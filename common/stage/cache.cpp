@@ -178,6 +178,15 @@ UniqueFd open_lock(int dirfd, const std::string &name, bool create, uid_t owner,
 	return fd;
 }
 
+// Why lock_within() failed with `err` on the lock file `name`.
+std::string lock_failure(const std::string &name, int timeout_ms, int err)
+{
+	if (err == EWOULDBLOCK || err == EINTR)
+		return "busy: another stage held " + quoted(name, 128) + " for " +
+		       std::to_string(timeout_ms) + " ms";
+	return quoted(name, 128) + ": flock: " + errno_string(err);
+}
+
 // The lock file `name`, created if missing, locked with `op` (LOCK_SH or
 // LOCK_EX) within `timeout_ms`, and still the file of that name once
 // locked (trim() may have removed it meanwhile: then again, a few times).
@@ -189,12 +198,7 @@ UniqueFd take_lock(int dirfd, const std::string &name, int op, int timeout_ms, u
 		if (!fd.valid())
 			return fd;
 		if (!lock_within(fd.get(), op, timeout_ms)) {
-			int e = errno;
-			if (e == EWOULDBLOCK || e == EINTR)
-				*why = "busy: another stage held " + quoted(name, 128) + " for " +
-				       std::to_string(timeout_ms) + " ms";
-			else
-				*why = quoted(name, 128) + ": flock: " + errno_string(e);
+			*why = lock_failure(name, timeout_ms, errno);
 			return UniqueFd();
 		}
 		if (names_fd(dirfd, name, fd.get()))
@@ -639,13 +643,20 @@ std::optional<Lease> UserCache::acquire(const CacheKey &key, const FetchFn &fetc
 	UniqueFd entry;
 	if (open_entry(dirfd_, name, key, &entry) == EntryState::ok)
 		return hit(entry, lock);
-	lock.reset();
 
 	// A miss: fill it under the exclusive lock, unless another stage did
-	// while we waited for it.
-	lock = take_lock(dirfd_, lock_name, LOCK_EX, cfg_.lock_timeout_ms, uid_, &why);
-	if (!lock.valid())
-		return bypass(why);
+	// while we waited for it. The shared lock is converted on the same fd
+	// (three system calls a file fewer than opening the lock again, which
+	// counts for many small files); flock converts by dropping and then
+	// taking, so trim() may have removed the lock file meanwhile: then
+	// the lock is taken afresh.
+	if (!lock_within(lock.get(), LOCK_EX, cfg_.lock_timeout_ms))
+		return bypass(lock_failure(lock_name, cfg_.lock_timeout_ms, errno));
+	if (!names_fd(dirfd_, lock_name, lock.get())) {
+		lock = take_lock(dirfd_, lock_name, LOCK_EX, cfg_.lock_timeout_ms, uid_, &why);
+		if (!lock.valid())
+			return bypass(why);
+	}
 	EntryState state = open_entry(dirfd_, name, key, &entry);
 	if (state == EntryState::ok) {
 		flock(lock.get(), LOCK_SH); // not atomic, but the fd stays valid

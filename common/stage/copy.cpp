@@ -530,6 +530,8 @@ struct Engine {
 				if (!copy_range(src, dst, pos, size - static_cast<std::uint64_t>(pos),
 						&method, ni, &eof))
 					return false;
+				// Counted as copied: not again as a trailing hole.
+				pos = static_cast<off_t>(size);
 				break;
 			}
 			if (static_cast<std::uint64_t>(data) >= size)

@@ -637,6 +637,13 @@ std::string format_stage_list(const std::vector<StageItem> &items)
 	return out;
 }
 
+bool is_path_component(std::string_view name)
+{
+	return !name.empty() && name != "." && name != ".." &&
+	       name.find('/') == std::string_view::npos && !has_control(name) &&
+	       name.size() <= kStageNameMax;
+}
+
 StagePath stage_out_destination(const StageItem &item, std::string_view node,
 				std::uint32_t nnodes, std::string_view source)
 {
@@ -645,9 +652,7 @@ StagePath stage_out_destination(const StageItem &item, std::string_view node,
 		r.path = item.dst;
 		return r;
 	}
-	if (node.empty() || node == "." || node == ".." ||
-	    node.find('/') != std::string_view::npos || has_control(node) ||
-	    node.size() > kStageNameMax) {
+	if (!is_path_component(node)) {
 		r.error = stage_message(source, "node name " + q(node) +
 						" cannot be a directory name");
 		return r;

@@ -175,6 +175,11 @@ struct StagePath {
 // top of this file). `node` must be one path component: not empty, not
 // "." or "..", no '/', no control characters, at most kStageNameMax bytes;
 // the result must be at most kStagePathMax bytes.
+// Whether `name` can be one path component on its own: not empty, not "."
+// or "..", no '/', no control characters (nor NUL), at most kStageNameMax
+// bytes. Node names are checked with it before they name a file.
+bool is_path_component(std::string_view name);
+
 StagePath stage_out_destination(const StageItem &item, std::string_view node,
 				std::uint32_t nnodes,
 				std::string_view source = "--stage-out");

@@ -204,8 +204,12 @@ std::string make_scratch(int base_fd, const std::string &base, const JobInfo &jo
 }
 
 namespace {
+// "" for a node name that cannot be part of a file name (it comes from the
+// step's environment in task.cpp): then there is no record to read.
 std::string state_name(const std::string &node, std::uint32_t job_id)
 {
+	if (!slurmpi::is_path_component(node))
+		return "";
 	return node + "." + scratch_name(job_id);
 }
 } // namespace
@@ -218,6 +222,8 @@ std::string write_state(const std::string &node, std::uint32_t job_id, const Sta
 		return std::string("state directory ") + kStateDir + ": " +
 		       (errno ? errno_string(errno) : "not owned by root or open to others");
 	std::string name = state_name(node, job_id);
+	if (name.empty())
+		return "node name " + quoted(node) + " cannot name a state record";
 	std::string tmp = name + ".tmp";
 	(void)::unlinkat(dir.get(), tmp.c_str(), 0);
 	UniqueFd fd(::openat(dir.get(), tmp.c_str(),

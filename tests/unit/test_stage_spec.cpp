@@ -796,3 +796,18 @@ Test(stage_args, places_for_the_checks)
 	assert_sv_eq(p.workdir, "/home/shared/run1");
 	cr_assert(parse_stage_out("out", p).ok());
 }
+
+Test(path_component, node_names_that_can_name_a_file)
+{
+	cr_assert(is_path_component("pi1"));
+	cr_assert(is_path_component("node-07.cluster"));
+	cr_assert(is_path_component(std::string(kStageNameMax, 'a')));
+	cr_assert_not(is_path_component(""));
+	cr_assert_not(is_path_component("."));
+	cr_assert_not(is_path_component(".."));
+	cr_assert_not(is_path_component("../etc"));
+	cr_assert_not(is_path_component("a/b"));
+	cr_assert_not(is_path_component("pi\n1"));
+	cr_assert_not(is_path_component(std::string("pi\0" "1", 4)));
+	cr_assert_not(is_path_component(std::string(kStageNameMax + 1, 'a')));
+}
