@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
 
 #include "common/stage/child.hpp"
 #include "common/stage/copy.hpp"
@@ -26,11 +27,26 @@ constexpr int kGraceSeconds = 15;
 
 } // namespace
 
+std::function<bool()> job_gone(std::uint32_t job_id)
+{
+	// First after 3 s: a quick stage never asks.
+	auto next_ask = std::make_shared<Clock::time_point>(Clock::now() + std::chrono::seconds(3));
+	return [job_id, next_ask]() {
+		if (Clock::now() < *next_ask)
+			return false;
+		*next_ask = Clock::now() + std::chrono::seconds(10);
+		std::string s = job_state(job_id);
+		return !s.empty() && s != "RUNNING" && s != "PENDING" && s != "CONFIGURING" &&
+		       s != "REQUEUED";
+	};
+}
+
 std::string check_share(const slurmpi::UserCreds &who, const std::vector<std::string> &roots,
-			int timeout_s)
+			int timeout_s, std::uint32_t job_id, bool *stopped)
 {
 	ChildOptions o;
 	o.timeout_ms = timeout_s * 1000;
+	o.should_stop = job_gone(job_id);
 	std::string current;
 	o.on_line = [&](std::string_view line) {
 		if (line.rfind("C ", 0) == 0)
@@ -62,6 +78,9 @@ std::string check_share(const slurmpi::UserCreds &who, const std::vector<std::st
 		return 0;
 	};
 	auto out = run_as_user(who, body, o);
+	*stopped = out.stopped;
+	if (out.stopped)
+		return "the job ended (scancel?) during the health check; stopped";
 	for (const auto &line : out.lines)
 		if (line.rfind("F ", 0) == 0)
 			return "shared root " + line.substr(2);
@@ -132,16 +151,8 @@ StageRun run_stage(Direction dir, const slurmpi::StageArgs &args, const JobInfo 
 	};
 	// scancel does not stop a prolog: ask slurmctld now and then whether
 	// the job is still wanted, and stop copying for one that is not.
-	auto next_ask = Clock::now() + std::chrono::seconds(10);
 	if (dir == Direction::in)
-		co.should_stop = [&]() {
-			if (Clock::now() < next_ask)
-				return false;
-			next_ask = Clock::now() + std::chrono::seconds(10);
-			std::string s = job_state(job.id);
-			return !s.empty() && s != "RUNNING" && s != "PENDING" &&
-			       s != "CONFIGURING" && s != "REQUEUED";
-		};
+		co.should_stop = job_gone(job.id);
 	auto out = run_as_user(who, body, co);
 	if (out.stopped) {
 		run.child_error = "the job ended (scancel?) during " + std::string(what) + "; stopped";

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,10 +17,16 @@
 
 namespace pistage {
 
+// A check for the children's should_stop: true once slurmctld says the
+// job is over (scancel does not stop a prolog). Asks first after 3 s,
+// then every 10 s.
+std::function<bool()> job_gone(std::uint32_t job_id);
+
 // "" when every root in `roots` answers (statfs and a directory read as
 // the user) within the timeout; else what failed, naming the root.
+// *stopped is set when the job ended meanwhile (job_gone).
 std::string check_share(const slurmpi::UserCreds &who, const std::vector<std::string> &roots,
-			int timeout_s);
+			int timeout_s, std::uint32_t job_id, bool *stopped);
 
 enum class Direction { in, out };
 

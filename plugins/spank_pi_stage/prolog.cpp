@@ -77,6 +77,17 @@ int fail(const JobInfo &job, const std::string &reason, bool infrastructure,
 	return 0;
 }
 
+// The job ended (scancel) while the prolog worked for it: nothing to act
+// on; the epilog removes the scratch.
+int job_ended(const JobInfo &job)
+{
+	slurm_info(PI_STAGE ": job %u: stage-in on %s stopped: the job ended", job.id,
+		   job.node.c_str());
+	StageState gone{false, {PI_STAGE ": stage-in stopped on " + job.node + ": the job ended"}};
+	(void)write_state(job.node, job.id, gone);
+	return 0;
+}
+
 std::vector<std::string> roots_used(const StageArgs &args, const std::vector<slurmpi::StageItem> &items,
 				    bool in)
 {
@@ -137,7 +148,11 @@ int job_prolog(spank_t sp, int ac, char **av)
 		for (const auto &r : roots_used(*args, out.items, false))
 			if (std::find(roots.begin(), roots.end(), r) == roots.end())
 				roots.push_back(r);
-		if (std::string e = check_share(*creds, roots, args->health_timeout); !e.empty())
+		bool stopped = false;
+		std::string e = check_share(*creds, roots, args->health_timeout, job->id, &stopped);
+		if (stopped)
+			return job_ended(*job);
+		if (!e.empty())
 			return fail(*job, e, true, args->on_failure);
 	}
 
@@ -153,14 +168,8 @@ int job_prolog(spank_t sp, int ac, char **av)
 			   job->node.c_str(), in.items.size(), in.items.size() == 1 ? "" : "s",
 			   scratch.c_str());
 		StageRun run = run_stage(Direction::in, *args, *job, *creds, in.items, scratch);
-		if (run.result.error.kind == ErrorKind::cancelled) {
-			slurm_info(PI_STAGE ": job %u: stage-in on %s stopped: the job is gone",
-				   job->id, job->node.c_str());
-			StageState gone{false, {PI_STAGE ": stage-in stopped on " + job->node +
-						 ": the job ended"}};
-			(void)write_state(job->node, job->id, gone);
-			return 0;
-		}
+		if (run.result.error.kind == ErrorKind::cancelled)
+			return job_ended(*job);
 		if (!run.ok()) {
 			std::string reason = run.message();
 			if (!run.result.item.empty() && run.child_error.empty())

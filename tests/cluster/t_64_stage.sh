@@ -10,14 +10,14 @@
 # the same node reads nothing from the share.
 . "$(dirname "$0")/lib/suite.sh"
 . "$CLUSTER_DIR/lib/share.sh"
-plan 66
+plan 67
 
 MiB=1048576
 dir=$(mktemp -d "$SHARED_DIR/stage.XXXXXX")
 chown "$JOB_USER" "$dir"
 cleanup()
 {
-	# Section 10 changes plugstack.conf: later files get it back.
+	# Later files get the cluster's plugstack.conf back.
 	[ -f "$dir/plugstack.conf.saved" ] && cp "$dir/plugstack.conf.saved" "$ETC/plugstack.conf"
 	"$CLUSTER" share off >/dev/null 2>&1
 	"$CLUSTER" scratch all off >/dev/null 2>&1
@@ -25,6 +25,8 @@ cleanup()
 }
 trap cleanup EXIT
 
+# Sections 6 and 10 change plugstack.conf (each prolog reads it afresh).
+cp "$ETC/plugstack.conf" "$dir/plugstack.conf.saved"
 u() { runuser -u "$JOB_USER" -- "$@"; }
 # The job directories left under a node's scratch base.
 scratch_left() { timeout 20 "$CLUSTER" exec "$1" find "$SCRATCH_DIR" -mindepth 1 -maxdepth 1 -name "$2" 2>/dev/null; }
@@ -139,11 +141,19 @@ like "the slurmd log names the share and the timeout" "$(slurmd_log pi1 | grep "
 check "pi1 stays up" wait_for 20 idle pi1
 is "a job that does not stage runs on pi1 meanwhile" \
 	"$(as_user srun -w pi1 -N1 -n1 --chdir=/tmp hostname 2>&1)" pi1
+# scancel while the prolog waits on the hung share: a long health-timeout
+# (each prolog reads plugstack.conf afresh) so that the job is surely still
+# in its prolog when it is cancelled; the prolog notices (it asks
+# slurmctld) and stops.
+sed -i 's|\(spank_pi_stage.so .*\)health-timeout=5|\1health-timeout=100|' "$ETC/plugstack.conf"
 id=$(submit "$dir" -N1 -w pi2 -D /tmp --output=/tmp/cancel.out --stage-in="$dir/in" --wrap 'echo ran')
 wait_for 30 test -n "$(scratch_left pi2 "$id")"
 scancel "$id"
+is "scancel during stage-in: the job is CANCELLED" "$(wait_job "$id" 90)" CANCELLED
+like "the prolog stopped for it (slurmd log)" "$(slurmd_log pi2 | grep "job $id")" \
+	"slurm-pi stage: job $id: stage-in on pi2 stopped: the job ended"
+cp "$dir/plugstack.conf.saved" "$ETC/plugstack.conf"
 check "cluster share resume" "$CLUSTER" share resume
-is "scancel during stage-in: the job is CANCELLED" "$(wait_job "$id")" CANCELLED
 wait_for 30 test -z "$(scratch_left pi2 "$id")"
 is "and no scratch is left behind" "$(scratch_left pi2 "$id")" ""
 check "pi2 stays up" wait_for 30 idle pi2
@@ -219,7 +229,6 @@ is "srun --stage-in (srun makes the job): the step reads its staged input" "$out
 # --- 10. on-failure=drain: a node failure (full scratch disk) drains the
 # node with a reason an admin can grep and requeues the job. Each prolog
 # reads plugstack.conf afresh, so no restart is needed.
-cp "$ETC/plugstack.conf" "$dir/plugstack.conf.saved"
 restore()
 {
 	cp "$dir/plugstack.conf.saved" "$ETC/plugstack.conf"
