@@ -42,7 +42,7 @@ config_install_build()
 	local p so missing=()
 	mkdir -p "$STATE/plugins"
 	rm -f "$STATE/plugins"/*.so
-	for p in select_pi_cons_tres task_pi spank_pi_thermal spank_pi_stage; do
+	for p in select_pi_cons_tres task_pi spank_pi_thermal spank_pi_stage spank_pi_mpi; do
 		so="$BUILDDIR/plugins/$p/.libs/$p.so"
 		if [ -f "$so" ]; then
 			install -m 0755 "$so" "$STATE/plugins/$p.so"
