@@ -125,6 +125,10 @@ std::optional<IfaceSpec> parse_iface_spec(std::string_view s, std::string *why)
 		spec.net = network(*p);
 		return spec;
 	}
+	if (parse_ipv4(s))
+		return fail(quoted(s) + " is an address, not a network: write the network with "
+					"its prefix length, e.g. " +
+			    format_ipv4(*parse_ipv4(s) & 0xffffff00u) + "/24");
 	if (s.size() > 15)
 		return fail(quoted(s) + " is not an interface name (at most 15 characters)");
 	if (s == "." || s == "..")
@@ -197,11 +201,13 @@ IfaceChoice resolve_iface(const IfaceSpec &spec, const std::vector<NetIface> &if
 							     std::string(why_no_route) + ")." + fix);
 			return c;
 		}
+		// 127.0.0.0/8 is loopback whichever interface holds it.
+		const bool loop_src = (*route_src >> 24) == 127;
 		for (const auto &i : ifaces) {
 			for (const auto &a : i.addrs) {
-				if (a.addr != *route_src)
+				if (a.addr != *route_src && !(loop_src && i.loopback))
 					continue;
-				if (i.loopback) {
+				if (i.loopback || loop_src) {
 					c.error = mpi_message(
 						where, "the slurmctld host " + quoted(controller) +
 							       " resolves to a loopback address (" +
@@ -461,7 +467,12 @@ WiringPlan plan_wiring(const MpiArgs &a, std::string_view iface,
 	std::vector<EnvVar> record;
 	auto want = [&](std::string name, std::string_view value,
 			std::string_view exclude = {}) {
-		if (value.empty())
+		// The record is space-separated: a value with a space or a
+		// control character (none of the callers' can have one) is not
+		// set at all.
+		if (value.empty() || std::any_of(value.begin(), value.end(), [](char c) {
+			    return static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
+		    }))
 			return;
 		if (!exclude.empty()) {
 			if (auto ex = current(exclude); ex && !ours(exclude, *ex)) {

@@ -144,6 +144,7 @@ run srun -N1 -w pi3 --mpi-iface=eth7 ./mpi_hello
 isnt_zero=$([ "$rc" != 0 ] && echo yes || echo no)
 is "--mpi-iface=eth7 (no such interface): the step fails" "$isnt_zero" yes
 like "... and says which interface and which node" "$out" "slurm-pi mpi: pi3: interface 'eth7' \(from --mpi-iface\) does not exist"
+wait_for 20 idle pi3
 is "... and pi3 stays up" "$(node_state pi3)" "idle|none"
 "$CLUSTER" exec pi2 ip link set wlan0 down
 run timeout 60 srun -N4 -n4 --mpi-iface=wlan0 ./mpi_hello

@@ -765,3 +765,28 @@ Test(checks, mpi_message)
 {
 	assert_sv_eq(mpi_message("pi3", "x"), "slurm-pi mpi: pi3: x");
 }
+
+Test(iface_spec, bare_address_asks_for_a_prefix)
+{
+	std::string why = iface_why("10.0.0.5");
+	cr_assert(contains(why, "is an address, not a network"), "%s", why.c_str());
+	cr_assert(contains(why, "10.0.0.0/24"), "%s", why.c_str());
+}
+
+Test(resolve_auto, any_127_source_is_loopback)
+{
+	// lo holds only 127.0.0.1/8, and the kernel reports 127.0.1.1.
+	auto c = resolve("auto", pi_ifaces(), ip("127.0.1.1"));
+	cr_assert(!c.ok());
+	cr_assert(contains(c.error, "/etc/hosts"), "%s", c.error.c_str());
+	cr_assert(contains(c.error, "127.0.1.1"), "%s", c.error.c_str());
+}
+
+Test(plan, iface_value_with_a_space_is_not_set)
+{
+	auto p = plan_wiring(default_args(), "a b", [](std::string_view) { return std::nullopt; });
+	cr_assert(!find_set(p, "OMPI_MCA_btl_tcp_if_include"));
+	cr_assert(!find_set(p, "OMPI_MCA_oob_tcp_if_include"));
+	expect_set(p, "OMPI_MCA_pml", "ob1");
+	cr_assert(!contains(wired(p), "a b"), "%s", wired(p).c_str());
+}
