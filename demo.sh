@@ -2,7 +2,8 @@
 # slurm-pi's demo: builds slurm-pi, brings up the emulated 4-Pi cluster with
 # every slurm-pi plugin loaded into stock Slurm daemons, and runs the seed
 # document's jobs on it as user "pi": job.sh and the Open MPI mpi_job.sh
-# (mpi_hello.c compiled with mpicc). Prints their output, sinfo and squeue,
+# (mpi_hello.c compiled with mpicc), Open MPI wired by spank_pi_mpi.
+# Prints their output, what the plugin set, sinfo and squeue,
 # then heats one Pi and browns out another to show task/pi's telemetry
 # (`slurm-pi nodes`), a drain with its reason, a strict job placed away
 # from the hot node and another that waits, saying why in squeue, until the
@@ -45,7 +46,7 @@ fi
 step 1/7 "Installing what is missing from Debian's packages"
 packaging/install-deps.sh || failed "could not install the packages"
 
-step 2/7 "Building slurm-pi (select/pi_cons_tres, task/pi, spank_pi_thermal, spank_pi_stage)"
+step 2/7 "Building slurm-pi (select/pi_cons_tres, task/pi, spank_pi_thermal, spank_pi_stage, spank_pi_mpi)"
 packaging/build.sh || failed "the build failed"
 
 step 3/7 "Bringing up the emulated Pi cluster"
@@ -74,6 +75,11 @@ cat "$DEMO_DIR/output.txt"
 echo
 echo "== mpi_output.txt (mpi_job.sh, job $job2) =="
 cat "$DEMO_DIR/mpi_output.txt"
+echo
+# What mpirun ran with: spank_pi_mpi's wiring (no MCA settings anywhere
+# else), and srun's default MPI type.
+echo "== what spank_pi_mpi gave the job's Open MPI (srun -N1 printenv) =="
+(cd "$DEMO_DIR" && as_user srun -N1 sh -c 'env | grep -E "^(SLURM_MPI_TYPE|OMPI_MCA_[a-z_]*)=" | sort')
 echo
 echo "== sinfo =="
 sinfo

@@ -19,8 +19,8 @@ extern "C" {
 #include <csignal>
 #include <cstdlib>
 #include <string>
-#include <unistd.h>
 
+#include "plugins/spank_common.hpp"
 #include "plugins/spank_pi_mpi/node.hpp"
 
 namespace pimpi {
@@ -36,16 +36,10 @@ int job_prolog(spank_t sp, int ac, char **av)
 		return 0;
 	bool plugin = false;
 	std::string plugin_path = pmix_plugin_path(&plugin);
-	std::string problem = slurmpi::pmix_problem(
-		[] {
-			const char *n = std::getenv("SLURMD_NODENAME");
-			if (n && *n)
-				return std::string(n);
-			char host[256] = {};
-			return gethostname(host, sizeof host - 1) == 0 ? std::string(host)
-								       : std::string("this node");
-		}(),
-		plugin_path, plugin, args->pmix_lib, file_exists(args->pmix_lib));
+	const char *node = std::getenv("SLURMD_NODENAME");
+	std::string problem = slurmpi::pmix_problem(slurmpi::spank::node_name(node ? node : ""),
+						    plugin_path, plugin, args->pmix_lib,
+						    file_exists(args->pmix_lib));
 	if (problem.empty())
 		return 0;
 	slurm_error(PI_MPI ": job %u: %s", id, problem.c_str());

@@ -14,6 +14,7 @@
 #include <exception>
 #include <string>
 
+#include "plugins/spank_common.hpp"
 #include "plugins/spank_pi_mpi/hooks.hpp"
 #include "common/text.hpp"
 #include "slurmpi_config.h"
@@ -58,18 +59,10 @@ namespace {
 
 using pimpi::options;
 
-int store(std::optional<std::string> &slot, const char *optarg)
-{
-	try {
-		slot = optarg ? optarg : "";
-		return 0;
-	} catch (...) {
-		return -1;
-	}
-}
+using slurmpi::spank::store_option;
 
-int on_iface(int, const char *optarg, int) { return store(options().iface, optarg); }
-int on_wiring(int, const char *optarg, int) { return store(options().wiring, optarg); }
+int on_iface(int, const char *optarg, int) { return store_option(options().iface, optarg); }
+int on_wiring(int, const char *optarg, int) { return store_option(options().wiring, optarg); }
 
 // Registered in slurm_spank_init: sbatch and salloc do not read a static
 // spank_options table.

@@ -27,6 +27,7 @@ extern "C" {
 #include <string>
 
 #include "common/text.hpp"
+#include "plugins/spank_common.hpp"
 #include "plugins/spank_pi_mpi/node.hpp"
 
 namespace pimpi {
@@ -49,10 +50,7 @@ std::optional<std::string> step_env(spank_t sp, const char *name)
 
 std::string node_name(spank_t sp)
 {
-	if (auto n = step_env(sp, "SLURMD_NODENAME"); n && !n->empty())
-		return *n;
-	char host[256] = {};
-	return gethostname(host, sizeof host - 1) == 0 ? std::string(host) : "this node";
+	return slurmpi::spank::node_name(step_env(sp, "SLURMD_NODENAME").value_or(""));
 }
 
 std::string basename_of(const char *path)

@@ -1,4 +1,5 @@
 #include "plugins/spank_pi_stage/node.hpp"
+#include "plugins/spank_common.hpp"
 
 extern "C" {
 #include <slurm/slurm.h>
@@ -105,11 +106,7 @@ std::optional<JobInfo> job_info(spank_t sp, std::string *why)
 		j.nnodes = *n;
 	if (auto n = slurmpi::parse_u32(env("SLURM_JOB_RESTART_COUNT")))
 		j.restart_count = *n;
-	if (j.node.empty()) {
-		char host[256] = {};
-		if (gethostname(host, sizeof host - 1) == 0)
-			j.node = host;
-	}
+	j.node = slurmpi::spank::node_name(j.node, "");
 	if (j.user.empty()) {
 		// Not set by every Slurm: the node's own lookup.
 		struct passwd pw, *res = nullptr;

@@ -19,6 +19,7 @@ extern "C" {
 
 #include "plugins/spank_pi_stage/hooks.hpp"
 #include "plugins/spank_pi_stage/node.hpp"
+#include "plugins/spank_common.hpp"
 
 extern "C" {
 // SPANK_PLUGIN(pi_stage, 1), spelled out: in C++ a namespace-scope const
@@ -43,19 +44,11 @@ namespace {
 
 using pistage::options;
 
-int store(std::optional<std::string> &slot, const char *optarg)
-{
-	try {
-		slot = optarg ? optarg : "";
-		return 0;
-	} catch (...) {
-		return -1;
-	}
-}
+using slurmpi::spank::store_option;
 
-int on_in(int, const char *optarg, int) { return store(options().in, optarg); }
-int on_out(int, const char *optarg, int) { return store(options().out, optarg); }
-int on_when(int, const char *optarg, int) { return store(options().when, optarg); }
+int on_in(int, const char *optarg, int) { return store_option(options().in, optarg); }
+int on_out(int, const char *optarg, int) { return store_option(options().out, optarg); }
+int on_when(int, const char *optarg, int) { return store_option(options().when, optarg); }
 
 // Registered in slurm_spank_init (as pyxis does): Slurm does not read a
 // static spank_options table in sbatch and salloc (allocator context).

@@ -21,6 +21,7 @@ extern "C" {
 
 #include "common/stage/job.hpp"
 #include "plugins/spank_pi_stage/node.hpp"
+#include "plugins/spank_common.hpp"
 
 namespace pistage {
 
@@ -38,13 +39,7 @@ std::string step_env(spank_t sp, const char *name)
 
 std::string node_name(spank_t sp)
 {
-	std::string n = step_env(sp, "SLURMD_NODENAME");
-	if (n.empty()) {
-		char host[256] = {};
-		if (gethostname(host, sizeof host - 1) == 0)
-			n = host;
-	}
-	return n;
+	return slurmpi::spank::node_name(step_env(sp, "SLURMD_NODENAME"), "");
 }
 
 } // namespace
