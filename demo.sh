@@ -76,16 +76,18 @@ echo
 echo "== mpi_output.txt (mpi_job.sh, job $job2) =="
 cat "$DEMO_DIR/mpi_output.txt"
 echo
-# What mpirun ran with: spank_pi_mpi's wiring (no MCA settings anywhere
-# else), and srun's default MPI type.
-echo "== what spank_pi_mpi gave the job's Open MPI (srun -N1 printenv) =="
-(cd "$DEMO_DIR" && as_user srun -N1 sh -c 'env | grep -E "^(SLURM_MPI_TYPE|OMPI_MCA_[a-z_]*)=" | sort')
-echo
 echo "== sinfo =="
 sinfo
 echo
 echo "== squeue =="
 squeue
+echo
+# What mpirun ran with: spank_pi_mpi's wiring (no MCA settings anywhere
+# else), and srun's default MPI type.
+echo "== what spank_pi_mpi gave the job's Open MPI (srun -N1 printenv) =="
+(cd "$DEMO_DIR" && as_user srun -N1 sh -c 'env | grep -E "^(SLURM_MPI_TYPE|OMPI_MCA_[a-z_]*)=" | sort')
+# That srun made a job of its own: let it leave the node before step 6.
+wait_for 20 sh -c '[ -z "$(squeue -h 2>/dev/null)" ]'
 
 step 6/7 "Thermal telemetry and placement: pi1 heats up to 74 C, pi4's power supply browns out"
 echo "    DrainOnCritical=yes here: a node critical for DrainGrace (2 s) is drained" >&2
