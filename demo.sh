@@ -85,7 +85,7 @@ echo
 # What mpirun ran with: spank_pi_mpi's wiring (no MCA settings anywhere
 # else), and srun's default MPI type.
 echo "== what spank_pi_mpi gave the job's Open MPI (srun -N1 printenv) =="
-(cd "$DEMO_DIR" && as_user srun -N1 sh -c 'env | grep -E "^(SLURM_MPI_TYPE|OMPI_MCA_[a-z_]*)=" | sort')
+(cd "$DEMO_DIR" && as_user srun -Q -N1 sh -c 'env | grep -E "^(SLURM_MPI_TYPE|OMPI_MCA_[a-z_]*)=" | sort')
 # That srun made a job of its own: let it leave the node before step 6.
 wait_for 20 sh -c '[ -z "$(squeue -h 2>/dev/null)" ]'
 

@@ -69,7 +69,7 @@ is "all 4 ranks report" "$(hello_ranks "$out")" 4
 run srun -N4 -n4 ./allreduce 16
 is "srun -N4 -n4 allreduce 16 MB exits 0" "$rc" 0
 like "the 16 MB MPI_Allreduce is right element by element, across 4 nodes" "$out" "$ALLREDUCE_OK"
-run srun -N1 printenv SLURM_MPI_TYPE OMPI_MCA_btl_tcp_if_include OMPI_MCA_oob_tcp_if_include OMPI_MCA_pml OMPI_MCA_btl
+run srun -Q -N1 printenv SLURM_MPI_TYPE OMPI_MCA_btl_tcp_if_include OMPI_MCA_oob_tcp_if_include OMPI_MCA_pml OMPI_MCA_btl
 is "a step sees PMIx and the cluster network (10.77.0.0/24, eth0's) for btl and oob, pml ob1, btl self,vader,tcp" \
 	"$(tr '\n' ' ' <<<"$out")" "pmix 10.77.0.0/24 10.77.0.0/24 ob1 self,vader,tcp "
 
@@ -99,15 +99,15 @@ wait_job "$id" 60 >/dev/null
 # --- --mpi-iface
 run srun -N4 -n4 --mpi-iface=eth0 ./allreduce 16
 like "--mpi-iface=eth0: the allreduce is right" "$out" "$ALLREDUCE_OK"
-run srun -N1 --mpi-iface=eth0 printenv OMPI_MCA_btl_tcp_if_include OMPI_MCA_oob_tcp_if_include
+run srun -Q -N1 --mpi-iface=eth0 printenv OMPI_MCA_btl_tcp_if_include OMPI_MCA_oob_tcp_if_include
 is "--mpi-iface=eth0 sets eth0 for btl and oob" "$(tr '\n' ' ' <<<"$out")" "eth0 eth0 "
 run srun -N4 -n4 --mpi-iface=10.77.0.0/24 ./allreduce 16
 like "--mpi-iface=10.77.0.0/24 (a network): the allreduce is right" "$out" "$ALLREDUCE_OK"
-run env SLURM_PI_MPI_IFACE=eth0 srun -N1 printenv OMPI_MCA_btl_tcp_if_include
+run env SLURM_PI_MPI_IFACE=eth0 srun -Q -N1 printenv OMPI_MCA_btl_tcp_if_include
 is "SLURM_PI_MPI_IFACE=eth0 works as --mpi-iface" "$out" eth0
 
 # --- --mpi-wiring=off
-run srun -N1 --mpi-wiring=off sh -c 'env | grep -c "^OMPI_MCA_" || true'
+run srun -Q -N1 --mpi-wiring=off sh -c 'env | grep -c "^OMPI_MCA_" || true'
 is "--mpi-wiring=off: a step gets no OMPI_MCA_ variable" "$out" 0
 
 # --- nested steps: the batch script's wiring, and an srun inside it
@@ -132,9 +132,9 @@ like "an srun --mpi-wiring=off inside it removes the script's wiring" "$nested" 
 like "a value the script exports itself is kept by its sruns" "$nested" '^mine: eth0$'
 
 # --- the user's own settings survive
-run env OMPI_MCA_btl_tcp_if_include=eth0 srun -N1 printenv OMPI_MCA_btl_tcp_if_include OMPI_MCA_oob_tcp_if_include
+run env OMPI_MCA_btl_tcp_if_include=eth0 srun -Q -N1 printenv OMPI_MCA_btl_tcp_if_include OMPI_MCA_oob_tcp_if_include
 is "a user's OMPI_MCA_btl_tcp_if_include=eth0 survives (oob still wired)" "$(tr '\n' ' ' <<<"$out")" "eth0 10.77.0.0/24 "
-run env OMPI_MCA_btl_tcp_if_exclude=docker0,wlan0,lo srun -N1 sh -c 'echo "${OMPI_MCA_btl_tcp_if_include:-unset} $OMPI_MCA_btl_tcp_if_exclude"'
+run env OMPI_MCA_btl_tcp_if_exclude=docker0,wlan0,lo srun -Q -N1 sh -c 'echo "${OMPI_MCA_btl_tcp_if_include:-unset} $OMPI_MCA_btl_tcp_if_exclude"'
 is "a user's btl_tcp_if_exclude is kept, and no include is added (Open MPI refuses both)" "$out" "unset docker0,wlan0,lo"
 run env OMPI_MCA_btl_tcp_if_exclude=docker0,wlan0,lo srun -N4 -n4 ./allreduce 16
 like "with the user's exclude list, the allreduce is right" "$out" "$ALLREDUCE_OK"
