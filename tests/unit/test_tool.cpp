@@ -132,16 +132,16 @@ Test(cli, double_dash_ends_options)
 
 Test(cli, errors_name_the_offending_word)
 {
-	expect_usage_error({}, "no command given (commands: nodeconf, nodes, status, help)");
+	expect_usage_error({}, "no command given (commands: doctor, nodeconf, nodes, status, help)");
 	expect_usage_error({"--root", "/x"},
-			   "no command given (commands: nodeconf, nodes, status, help)");
+			   "no command given (commands: doctor, nodeconf, nodes, status, help)");
 	expect_usage_error({"frobnicate"},
-			   "unknown command 'frobnicate' (commands: nodeconf, nodes, status, help)");
+			   "unknown command 'frobnicate' (commands: doctor, nodeconf, nodes, status, help)");
 	expect_usage_error({"status", "--jsn"}, "status: unknown option '--jsn'");
 	expect_usage_error({"-x", "status"}, "unknown option '-x'");
 	expect_usage_error({"status", "extra"}, "status: unexpected argument 'extra'");
 	expect_usage_error({"help", "bogus"},
-			   "help: unknown command 'bogus' (commands: nodeconf, nodes, status)");
+			   "help: unknown command 'bogus' (commands: doctor, nodeconf, nodes, status)");
 	expect_usage_error({"help", "status", "nodeconf"},
 			   "help: unexpected argument 'nodeconf'");
 	expect_usage_error({"status", "--root"}, "--root: missing directory");
@@ -150,7 +150,7 @@ Test(cli, errors_name_the_offending_word)
 	expect_usage_error({"status", "--root", ""}, "--root: empty directory");
 	expect_usage_error({"status", "--json=yes"}, "--json: takes no value");
 	expect_usage_error({"nodeconf", "--json"},
-			   "nodeconf: unknown option '--json' (only status and nodes take it)");
+			   "nodeconf: unknown option '--json' (only status, nodes and doctor take it)");
 	expect_usage_error({"status", "--topology", "pu:4"},
 			   "status: unknown option '--topology' (only nodeconf takes it)");
 }
@@ -564,7 +564,7 @@ Test(run, usage_errors_print_a_hint)
 	Run r = run({"stat"});
 	cr_assert_eq(r.rc, kExitUsage);
 	cr_assert_str_eq(r.err.c_str(),
-			 "slurm-pi: unknown command 'stat' (commands: nodeconf, nodes, status, help)\n"
+			 "slurm-pi: unknown command 'stat' (commands: doctor, nodeconf, nodes, status, help)\n"
 			 "Try 'slurm-pi --help' for more information.\n");
 	cr_assert(r.out.empty());
 }
