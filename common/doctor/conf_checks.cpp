@@ -219,7 +219,8 @@ Finding check_real_memory(const SlurmConf &conf, std::string_view node,
 	if (!mb)
 		return finding(kRealMemory, Verdict::warn,
 			       "RealMemory=" + quoted(*value) + " is not a whole number of MB",
-			       where(*line->entry));
+			       where(*line->entry),
+			       "write RealMemory in whole MB, at most " + std::to_string(reported));
 	double percent = 100.0;
 	if (auto p = conf.param("SlurmctldParameters")) {
 		std::string lowered;
@@ -284,7 +285,10 @@ Finding check_cpus(const SlurmConf &conf, std::string_view node, const BoardCpus
 			return finding(kCpus, Verdict::warn,
 				       std::string(keys[i]) + "=" + quoted(*v) +
 					       " is not a number Slurm takes (0-65535)",
-				       where(*line->entry));
+				       where(*line->entry),
+				       "write " + std::string(keys[i]) +
+					       " as a number (slurm-pi nodeconf prints the "
+					       "whole line)");
 		val[i] = *n ? *n : 1; // 0 is reset to 1 (read_config.c:805-845)
 	}
 	auto cpus_given = val[0] ? val[0] : val[1];

@@ -358,6 +358,7 @@ Test(check_real_memory, not_a_number_warns)
 	Finding f = check_real_memory(c, "pi1", kPi4MemTotal, {});
 	cr_assert(f.verdict == Verdict::warn);
 	cr_assert(contains(f.summary, "'4G'"), "%s", f.summary.c_str());
+	cr_assert(contains(f.fix, "at most 3793"), "%s", f.fix.c_str());
 }
 
 // ---------------------------------------------------------------- CPUs
@@ -417,6 +418,7 @@ Test(check_cpus, from_defaults_and_bad_numbers)
 	Finding f = check_cpus(b, "pi1", kPi4);
 	cr_assert(f.verdict == Verdict::warn);
 	cr_assert(contains(f.summary, "'four'"), "%s", f.summary.c_str());
+	cr_assert(contains(f.fix, "write CPUs as a number"), "%s", f.fix.c_str());
 }
 
 // ---------------------------------------------------------------- select memory
