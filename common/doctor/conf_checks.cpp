@@ -239,7 +239,8 @@ Finding check_real_memory(const SlurmConf &conf, std::string_view node,
 	std::string facts = "RealMemory=" + std::to_string(*mb) + " MB, slurmd reports " +
 			    std::to_string(reported) + " MB (MemTotal " +
 			    std::to_string(memtotal_kib) + " kB / 1024)";
-	// node_mgr.c:2866: low when reported / configured * 100 < percent.
+	// node_mgr.c:2861-2864: low when reported / configured * 100 < percent
+	// (RealMemory=0 is never low).
 	bool low = *mb > 0 && static_cast<double>(reported) / static_cast<double>(*mb) * 100.0 <
 				      percent;
 	if (!low)

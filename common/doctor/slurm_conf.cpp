@@ -351,6 +351,10 @@ bool expand_one(std::string_view item, std::size_t max, std::vector<std::string>
 		literals.emplace_back();
 		i = close + 1;
 	}
+	// Nothing may follow the last group: "pi[1-2]x" is an error for Slurm
+	// (hostlist.c:1807-1809, only ',' or the end after the last ']').
+	if (!groups.empty() && !literals.back().empty())
+		return false;
 	if (out.size() + combos > max)
 		return false;
 	// Every combination, the first group varying slowest.

@@ -90,7 +90,9 @@ std::string format_entry(const std::vector<std::pair<std::string, std::string>> 
 // A Slurm host list as names: "pi1,pi2", "pi[1-4]", "pi[01-10]" (the width
 // of the low bound is kept, as Slurm's hostlist.c:1630 does),
 // "node[1-2,5]", "a[1-2]b[3-4]" (every combination, the first group
-// varying slowest). nullopt when malformed (unbalanced or nested brackets,
+// varying slowest, as _push_range_list does, hostlist.c:1713-1772).
+// nullopt when malformed (unbalanced or nested brackets, text after the
+// last ']' as in "pi[1-2]x", which Slurm refuses too, hostlist.c:1807-1809;
 // an empty name or range, a range going down, a number over 2^32 - 1) or
 // when there would be more than `max` names.
 std::optional<std::vector<std::string>> expand_hostlist(std::string_view list,

@@ -203,7 +203,7 @@ Test(hostlist, refuses_malformed)
 {
 	for (const char *bad : {"", "pi[", "pi]", "pi[1-", "pi[2-1]", "pi[a-b]", "pi[]",
 				"pi[1-2", "pi[[1]]", "pi1,,pi2", "pi1,", "pi 1", "pi[-1]",
-				"pi[1-4294967296]", "pi[1--2]"})
+				"pi[1-4294967296]", "pi[1--2]", "pi[1-2]x", "a[1]b[2]c"})
 		cr_assert(!expand_hostlist(bad).has_value(), "accepted %s", bad);
 }
 
