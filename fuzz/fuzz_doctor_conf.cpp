@@ -96,7 +96,12 @@ void check_conf(std::string_view text, std::uint64_t memtotal, const BoardCpus &
 			continue;
 		std::string line = format_entry(e.kv);
 		SlurmConf again = parse_slurm_conf(line, "g");
-		FUZZ_CHECK(again.errors.empty() && again.entries.size() == 1 &&
+		// The one error it may give again: more than one pair on a
+		// line whose key takes one.
+		bool clean = again.errors.empty() ||
+			     (again.errors.size() == 1 &&
+			      again.errors[0].find("takes one key=value") != std::string::npos);
+		FUZZ_CHECK(clean && again.entries.size() == 1 &&
 				   again.entries[0].kv == e.kv,
 			   "written back differently: %s", line.c_str());
 	}

@@ -119,6 +119,18 @@ std::optional<Pair> next_pair(std::string_view s, std::size_t pos)
 	return Pair{key, std::string(s.substr(vs, i - vs)), i};
 }
 
+// The keys whose handler reads the rest of the line as more key=value
+// pairs (S_P_ARRAY with s_p_parse_line in slurm_conf_options,
+// read_config.c:433-438; SlurmctldHost's handler takes none).
+bool takes_a_line(std::string_view key)
+{
+	for (std::string_view k :
+	     {"DownNodes", "FrontendName", "NodeName", "NodeSet", "PartitionName"})
+		if (iequals(k, key))
+			return true;
+	return false;
+}
+
 struct Parser {
 	SlurmConf conf;
 	std::string file;
@@ -180,6 +192,12 @@ struct Parser {
 		// (parse_config.c:1285-1296).
 		if (!left.empty() && e.kv.size() < kConfMaxPairs)
 			error(line, "parse error at " + quoted(left));
+		else if (e.kv.size() > 1 && !takes_a_line(e.kind()))
+			// A key that is no line key takes its value alone; the
+			// rest is a parse error (s_p_parse_file's leftover,
+			// parse_config.c:1285-1296). Kept here all the same.
+			error(line, "parse error: " + quoted(e.kind()) +
+					    " takes one key=value, the line has more");
 		if (!e.kv.empty())
 			conf.entries.push_back(std::move(e));
 	}

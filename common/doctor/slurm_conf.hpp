@@ -25,6 +25,10 @@
 //    parse_config.c:1180-1192). Recorded here, not followed.
 //  - A key given again: the latest value is used (_handle_common,
 //    parse_config.c:525-530).
+//  - Only NodeName, PartitionName, NodeSet, DownNodes and FrontendName
+//    lines take more pairs after the first (read_config.c:433-438); on
+//    any other line the rest is a parse error. It is reported here and
+//    the pairs are kept all the same.
 //
 // Everything is bounded: the text, a logical line, the entries, the pairs
 // of one line and the errors kept; what goes over is reported in errors.

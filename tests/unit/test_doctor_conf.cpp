@@ -152,6 +152,15 @@ Test(slurm_conf, errors_name_file_and_line)
 	// The pairs before it are kept.
 	cr_assert_eq(c.entries.size(), 2u);
 	assert_sv_eq(*c.entries[1].get("NodeName"), "pi1");
+	// Two global keys on one line: Slurm's parse error, pairs kept.
+	SlurmConf two = parse_slurm_conf("SelectType=select/cons_tres SelectTypeParameters=CR_Core\n"
+					 "PartitionName=main Nodes=ALL\n",
+					 "f");
+	cr_assert_eq(two.errors.size(), 1u);
+	std::string e2 = two.errors[0];
+	cr_assert(contains(e2, "f:1: parse error: 'SelectType' takes one key=value"), "%s",
+		  e2.c_str());
+	assert_sv_eq(*two.entries[0].get("SelectTypeParameters"), "CR_Core");
 }
 
 Test(slurm_conf, bounded)
@@ -170,7 +179,7 @@ Test(slurm_conf, bounded)
 	cr_assert_eq(m.errors.size(), kConfMaxErrors);
 	cr_assert(contains(m.errors.back(), "more errors left out"));
 
-	std::string pairs;
+	std::string pairs = "NodeName=pi1 ";
 	for (std::size_t i = 0; i < kConfMaxPairs + 5; i++)
 		pairs += "K" + std::to_string(i) + "=v ";
 	SlurmConf p = parse_slurm_conf(pairs, "f");
