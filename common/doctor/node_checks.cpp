@@ -323,16 +323,17 @@ Finding check_munge_key_hashes(const std::vector<std::pair<std::string, std::str
 	// hash -> nodes, in the order given.
 	std::vector<std::pair<std::string, std::vector<std::string>>> groups;
 	std::size_t counted = 0;
-	for (const auto &[node, hash] : node_hashes) {
+	for (const auto &nh : node_hashes) {
+		const std::string &hash = nh.second;
 		if (hash.empty())
 			continue;
 		++counted;
 		auto it = std::find_if(groups.begin(), groups.end(),
-				       [&](const auto &g) { return g.first == hash; });
+				       [&hash](const auto &g) { return g.first == hash; });
 		if (it == groups.end())
-			groups.push_back({hash, {node}});
+			groups.push_back({hash, {nh.first}});
 		else
-			it->second.push_back(node);
+			it->second.push_back(nh.first);
 	}
 	if (counted < 2)
 		return make(id, Verdict::skip,
