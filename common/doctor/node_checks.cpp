@@ -180,7 +180,7 @@ Finding check_memory_cgroup(const CgroupFacts &f)
 	evidence += "; " + f.boot_cmdline_path + ": " + quoted(first_line(*f.boot_cmdline), kLong);
 	bool boot_enables = has_word(boot, "cgroup_enable=memory") &&
 			    !has_word(boot, "cgroup_disable=memory");
-	if (boot_enables && !has_word(running, "cgroup_enable=memory"))
+	if (boot_enables && !f.proc_cmdline.empty() && !has_word(running, "cgroup_enable=memory"))
 		return make(id, Verdict::fail,
 			    "the memory cgroup controller is off: " + f.boot_cmdline_path +
 				    " turns it on, but the running kernel was booted before that "

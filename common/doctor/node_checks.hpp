@@ -57,7 +57,8 @@ struct CgroupFacts {
 	std::optional<std::string> controllers;
 	// /proc/cgroups: nullopt when absent. Used when `controllers` is.
 	std::optional<std::string> proc_cgroups;
-	// /proc/cmdline: what the running kernel was booted with ("" unknown).
+	// /proc/cmdline: what the running kernel was booted with ("" unknown:
+	// then no finding says a reboot alone would help).
 	std::string proc_cmdline;
 	// The boot command line file that exists: /boot/firmware/cmdline.txt
 	// (Raspberry Pi OS bookworm and later) or /boot/cmdline.txt (older);

@@ -269,6 +269,13 @@ Test(memory_cgroup, edited_but_not_rebooted)
 	expect_verdict(r, Verdict::fail);
 	expect_has(r.summary, "booted before that change");
 	assert_sv_eq(r.fix, "sudo reboot");
+	// Without /proc/cmdline nothing says the kernel missed the change.
+	CgroupFacts unknown = f;
+	unknown.proc_cmdline.clear();
+	r = check_memory_cgroup(unknown);
+	expect_verdict(r, Verdict::fail);
+	expect_lacks(r.fix, "sudo reboot");
+	expect_has(r.fix, "this one line");
 	// Booted with it but still off (e.g. a kernel without the controller):
 	// the line is shown, nothing claims a reboot helps.
 	f.proc_cmdline += " cgroup_enable=memory cgroup_memory=1";
