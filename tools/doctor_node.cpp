@@ -193,18 +193,40 @@ std::optional<KeyInfo> munge_key_info(const std::string &root)
 	return k;
 }
 
-Finding munge_daemon(const std::string &root, const Runner &run)
+// munged's socket: AuthInfo=socket=PATH in slurm.conf (what Slurm's
+// auth/munge uses), else munge's default.
+std::string munge_socket(const SlurmConf *conf)
+{
+	if (conf)
+		if (auto info = conf->param("AuthInfo")) {
+			std::size_t start = 0;
+			while (start <= info->size()) {
+				auto comma = info->find(',', start);
+				std::string item = info->substr(start, comma == std::string::npos
+										? std::string::npos
+										: comma - start);
+				if (item.starts_with("socket=") && item.size() > 7)
+					return item.substr(7);
+				if (comma == std::string::npos)
+					break;
+				start = comma + 1;
+			}
+		}
+	return "/run/munge/munge.socket.2";
+}
+
+Finding munge_daemon(const std::string &root, const Runner &run, const std::string &sock)
 {
 	struct stat st;
-	bool socket = ::stat(join_root(root, "/run/munge/munge.socket.2").c_str(), &st) == 0 &&
-		      S_ISSOCK(st.st_mode);
+	bool socket = ::stat(join_root(root, sock).c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
 	if (!is_real_root(root))
 		return check_munged(socket, std::nullopt, "not tried with --root");
-	auto cred = run({"munge", "-n"}, 5000);
+	auto cred = run({"munge", "-n", "--socket", sock}, 5000);
 	if (!cred.ok())
 		return check_munged(socket, false,
 				    "munge -n: " + quoted(cred.err.empty() ? cred.out : cred.err, 160));
-	CommandResult dec = run({"sh", "-c", "printf %s \"$0\" | unmunge", cred.out}, 5000);
+	CommandResult dec =
+		run({"sh", "-c", "printf %s \"$0\" | unmunge --socket \"$1\"", cred.out, sock}, 5000);
 	return check_munged(socket, dec.ok(),
 			    dec.ok() ? "munge -n | unmunge: Success"
 				     : "unmunge: " + quoted(dec.err.empty() ? dec.out : dec.err, 160));
@@ -451,7 +473,7 @@ NodeReport gather_node(const Options &o, const char *slurm_conf_env, const Runne
 
 	add(check_munge_key(munge_key_info(root)));
 	if (wanted(o, "munge.daemon"))
-		add(munge_daemon(root, run));
+		add(munge_daemon(root, run, munge_socket(have_conf ? &conf : nullptr)));
 
 	// Power and heat, from the same sensors task/pi reads.
 	if (wanted(o, "power.voltage") || wanted(o, "power.heat")) {
