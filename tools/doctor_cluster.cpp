@@ -158,13 +158,13 @@ std::vector<Finding> gather_cluster(const Options &o, const char *slurm_conf_env
 	std::vector<Finding> out;
 	const std::string conf_path = doctor_slurm_conf_path(o, slurm_conf_env);
 	FileRead text = read_small_file(conf_path, 1 << 20);
-	if (!text.ok()) {
+	if (!text.ok) {
 		out.push_back(reach("", Verdict::fail, "no slurm.conf to find the nodes in",
 				    conf_path + ": cannot be read",
 				    "run --all where the cluster's slurm.conf is (the controller)"));
 		return out;
 	}
-	SlurmConf conf = parse_slurm_conf(text.text, conf_path);
+	SlurmConf conf = parse_slurm_conf(text.data, conf_path);
 	std::vector<std::string> nodes = conf_nodes(conf);
 	if (nodes.empty()) {
 		out.push_back(reach("", Verdict::fail, "slurm.conf names no node", conf_path, ""));
@@ -195,7 +195,7 @@ std::vector<Finding> gather_cluster(const Options &o, const char *slurm_conf_env
 		    s.starts_with("fail") || s.starts_with("drain") || s.starts_with("unknown") ||
 		    s.starts_with("future") || s.starts_with("powered")) {
 			out.push_back(reach(n, Verdict::fail, "not checked: the node is " + s,
-					    "slurmctld: state " + quoted(s),
+					    "slurmctld: state " + slurmpi::quoted(s),
 					    "see `sinfo -R` and the node's slurmd log; run `slurm-pi doctor` "
 					    "on " + n + " itself"));
 			continue;
@@ -247,7 +247,7 @@ std::vector<Finding> gather_cluster(const Options &o, const char *slurm_conf_env
 		}
 		std::string why = r.timed_out ? "srun did not finish within 90 s"
 				  : r.not_found ? "srun is not installed here"
-						: quoted(std::string(trim_value(r.err)), 300);
+						: slurmpi::quoted(std::string(trim_value(r.err)), 300);
 		for (const auto &n : runnable)
 			if (!reports.count(n))
 				out.push_back(reach(n, Verdict::fail, "no report from this node", "srun: " + why,
@@ -353,6 +353,12 @@ int run_doctor(const Options &o, const char *slurm_conf_env, std::ostream &out, 
 		return kExitOk;
 	}
 	Options opt = o;
+	// A relative --slurm-conf is the caller's, not the root's or a node's.
+	if (opt.slurm_conf && !opt.slurm_conf->starts_with("/")) {
+		char buf[PATH_MAX];
+		if (::getcwd(buf, sizeof buf))
+			opt.slurm_conf = std::string(buf) + "/" + *opt.slurm_conf;
+	}
 	for (auto *sel : {&opt.only, &opt.skip}) {
 		std::vector<std::string> all;
 		for (const auto &value : *sel) {

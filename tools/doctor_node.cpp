@@ -60,9 +60,9 @@ const std::vector<CheckInfo> kChecks = {
 std::optional<std::string> read_text(const std::string &path, std::size_t max = 1 << 20)
 {
 	FileRead f = read_small_file(path, max);
-	if (!f.ok())
+	if (!f.ok)
 		return std::nullopt;
-	return f.text;
+	return f.data;
 }
 
 std::string dir_of(const std::string &path)
@@ -95,7 +95,7 @@ SlurmConf read_slurm_conf(const std::string &root, const std::string &path, std:
 				conf.errors.insert(conf.errors.end(), more.errors.begin(),
 						   more.errors.end());
 			} else {
-				conf.errors.push_back(path + ": Include " + quoted(p) + ": cannot be read");
+				conf.errors.push_back(path + ": Include " + slurmpi::quoted(p) + ": cannot be read");
 			}
 		}
 	}
@@ -168,7 +168,7 @@ Finding time_sync(const Runner &run, const std::string &controller)
 		if (pos != std::string::npos) {
 			auto line = c.out.substr(pos, c.out.find('\n', pos) - pos);
 			bool synced = line.find("Not synchronised") == std::string::npos;
-			return check_time_sync(synced, "chronyc tracking: " + quoted(line), controller);
+			return check_time_sync(synced, "chronyc tracking: " + slurmpi::quoted(line), controller);
 		}
 	}
 	return check_time_sync(std::nullopt, "no timedatectl or chronyc answered", controller);
@@ -224,12 +224,12 @@ Finding munge_daemon(const std::string &root, const Runner &run, const std::stri
 	auto cred = run({"munge", "-n", "--socket", sock}, 5000);
 	if (!cred.ok())
 		return check_munged(socket, false,
-				    "munge -n: " + quoted(cred.err.empty() ? cred.out : cred.err, 160));
+				    "munge -n: " + slurmpi::quoted(cred.err.empty() ? cred.out : cred.err, 160));
 	CommandResult dec =
 		run({"sh", "-c", "printf %s \"$0\" | unmunge --socket \"$1\"", cred.out, sock}, 5000);
 	return check_munged(socket, dec.ok(),
 			    dec.ok() ? "munge -n | unmunge: Success"
-				     : "unmunge: " + quoted(dec.err.empty() ? dec.out : dec.err, 160));
+				     : "unmunge: " + slurmpi::quoted(dec.err.empty() ? dec.out : dec.err, 160));
 }
 
 std::vector<PluginFile> plugin_files(const std::string &root, const SlurmConf &conf,

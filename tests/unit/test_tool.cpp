@@ -199,7 +199,7 @@ Test(cli, nodes_errors_name_the_command_option_and_value)
 	expect_usage_error({"status", "--watch"},
 			   "status: unknown option '--watch' (only nodes takes it)");
 	expect_usage_error({"nodeconf", "--no-color"},
-			   "nodeconf: unknown option '--no-color' (only nodes takes it)");
+			   "nodeconf: unknown option '--no-color' (only nodes and doctor take it)");
 }
 
 Test(cli, usage_message_names_the_command)
