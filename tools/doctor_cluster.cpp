@@ -272,6 +272,7 @@ std::vector<Finding> gather_cluster(const Options &o, const char *slurm_conf_env
 		for (const auto &[n, r] : reports)
 			hashes.emplace_back(n, r.munge_key_sha256);
 		Finding f = check_munge_key_hashes(hashes);
+		f.check = "munge.same_key";
 		out.push_back(std::move(f));
 	}
 	if (want("time.offset")) {
@@ -284,6 +285,7 @@ std::vector<Finding> gather_cluster(const Options &o, const char *slurm_conf_env
 			offsets.emplace_back(n, d);
 		}
 		Finding f = check_clock_offsets(offsets);
+		f.check = "time.offset";
 		out.push_back(std::move(f));
 	}
 	if (want("names.resolve") && !reports.empty()) {
