@@ -51,8 +51,20 @@ std::string doctor_slurm_conf_path(const Options &o, const char *slurm_conf_env)
 NodeReport gather_node(const Options &o, const char *slurm_conf_env, const Runner &run);
 
 std::string node_report_json(const NodeReport &r);
-// nullopt for a line that is not a node report.
-std::optional<NodeReport> parse_node_report(std::string_view line);
+// nullopt for text that is not a node report.
+std::optional<NodeReport> parse_node_report(std::string_view json);
+
+// The report as lines for a job step's stdout: slurmstepd forwards a task's
+// output in messages of at most 1024 bytes (MAX_MSG_LEN, src/common/
+// io_hdr.h:49; line by line, slurmstepd/io.c:1799), and srun interleaves
+// the nodes' messages, so a longer line would arrive in pieces mixed with
+// other nodes'. Each line is "@slurm-pi-doctor NODE I N PIECE" with at most
+// kReportPiece bytes of the JSON: no line reaches 1024 bytes.
+inline constexpr std::size_t kReportPiece = 700;
+std::vector<std::string> node_report_lines(const NodeReport &r);
+// Every complete report in srun's output (other lines are ignored; a node
+// whose pieces are not all there is left out).
+std::vector<NodeReport> parse_node_report_lines(std::string_view output);
 
 // --all: the reports of every node and the cross-node findings.
 std::vector<doctor::Finding> gather_cluster(const Options &o, const char *slurm_conf_env,

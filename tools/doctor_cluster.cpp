@@ -115,11 +115,74 @@ std::string node_report_json(const NodeReport &r)
 	return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+std::vector<std::string> node_report_lines(const NodeReport &r)
+{
+	const std::string json = node_report_json(r);
+	// The node name is one word (a Slurm node name has no blanks).
+	std::string node = r.node.empty() ? "?" : r.node;
+	for (char &c : node)
+		if (c == ' ' || c == '\n')
+			c = '_';
+	const std::size_t n = (json.size() + kReportPiece - 1) / kReportPiece;
+	std::vector<std::string> out;
+	for (std::size_t i = 0; i < n; i++)
+		out.push_back("@slurm-pi-doctor " + node + " " + std::to_string(i) + " " +
+			      std::to_string(n) + " " + json.substr(i * kReportPiece, kReportPiece));
+	return out;
+}
+
+std::vector<NodeReport> parse_node_report_lines(std::string_view output)
+{
+	// node -> (total, pieces by index)
+	std::map<std::string, std::pair<std::size_t, std::map<std::size_t, std::string>>> parts;
+	std::size_t start = 0;
+	while (start < output.size()) {
+		auto nl = output.find('\n', start);
+		std::string_view line = output.substr(start, nl == std::string_view::npos ? std::string_view::npos
+											   : nl - start);
+		start = nl == std::string_view::npos ? output.size() : nl + 1;
+		constexpr std::string_view tag = "@slurm-pi-doctor ";
+		auto at = line.find(tag);
+		if (at == std::string_view::npos)
+			continue;
+		line.remove_prefix(at + tag.size());
+		std::string_view f[3];
+		bool ok = true;
+		for (auto &w : f) {
+			auto sp = line.find(' ');
+			if (sp == std::string_view::npos) {
+				ok = false;
+				break;
+			}
+			w = line.substr(0, sp);
+			line.remove_prefix(sp + 1);
+		}
+		auto i = ok ? parse_u32(f[1]) : std::nullopt;
+		auto n = ok ? parse_u32(f[2]) : std::nullopt;
+		if (!i || !n || *n == 0 || *n > 4096 || *i >= *n || parts.size() > 4096)
+			continue;
+		auto &[total, pieces] = parts[std::string(f[0])];
+		total = *n;
+		pieces[*i] = std::string(line);
+	}
+	std::vector<NodeReport> out;
+	for (auto &[node, tp] : parts) {
+		auto &[total, pieces] = tp;
+		if (pieces.size() != total)
+			continue;
+		std::string json;
+		for (auto &[i, piece] : pieces)
+			json += piece;
+		if (auto r = parse_node_report(json))
+			out.push_back(std::move(*r));
+	}
+	return out;
+}
+
 std::optional<NodeReport> parse_node_report(std::string_view line)
 {
-	// srun -l prefixes "N: "; a report is one JSON object per line.
 	auto brace = line.find('{');
-	if (brace == std::string_view::npos || line.size() > (1u << 20) ||
+	if (brace == std::string_view::npos || line.size() > (4u << 20) ||
 	    json_depth(line.substr(brace)) > 8)
 		return std::nullopt;
 	Json j = Json::parse(line.substr(brace), nullptr, false);
@@ -234,17 +297,8 @@ std::vector<Finding> gather_cluster(const Options &o, const char *slurm_conf_env
 		before = now_s();
 		CommandResult r = run(argv, 90000);
 		after = now_s();
-		std::size_t start = 0;
-		while (start < r.out.size()) {
-			auto nl = r.out.find('\n', start);
-			auto line = std::string_view(r.out).substr(start, nl == std::string::npos ? std::string::npos
-											       : nl - start);
-			if (auto rep = parse_node_report(line))
-				reports[rep->node] = std::move(*rep);
-			if (nl == std::string::npos)
-				break;
-			start = nl + 1;
-		}
+		for (auto &rep : parse_node_report_lines(r.out))
+			reports[rep.node] = std::move(rep);
 		std::string why = r.timed_out ? "srun did not finish within 90 s"
 				  : r.not_found ? "srun is not installed here"
 						: slurmpi::quoted(std::string(trim_value(r.err)), 300);
@@ -347,7 +401,7 @@ int run_doctor(const Options &o, const char *slurm_conf_env, std::ostream &out, 
 	       const Terminal &term, const Runner &run_in, const NodeLoader &nodes_in)
 {
 	const Runner run = run_in ? run_in : Runner([](const std::vector<std::string> &argv, int ms) {
-		return run_command(argv, ms);
+		return run_command(argv, ms, "", 8u << 20);
 	});
 	auto checks = doctor_checks();
 	if (o.list) {
@@ -376,7 +430,8 @@ int run_doctor(const Options &o, const char *slurm_conf_env, std::ostream &out, 
 	}
 	if (opt.node_report) {
 		NodeReport r = gather_node(opt, slurm_conf_env, run);
-		out << node_report_json(r) << "\n";
+		for (const auto &line : node_report_lines(r))
+			out << line << "\n";
 		return kExitOk;
 	}
 	std::vector<Finding> findings;
