@@ -14,8 +14,9 @@ struct CommandName {
 	std::string_view name;
 };
 
-constexpr std::array<CommandName, 4> kCommands = {{
+constexpr std::array<CommandName, 5> kCommands = {{
 	{Command::help, "help"},
+	{Command::doctor, "doctor"},
 	{Command::nodeconf, "nodeconf"},
 	{Command::nodes, "nodes"},
 	{Command::status, "status"},
@@ -27,10 +28,13 @@ struct ValueOption {
 	std::string_view what; // for "missing ..." messages
 };
 
-constexpr std::array<ValueOption, 3> kValueOptions = {{
+constexpr std::array<ValueOption, 6> kValueOptions = {{
 	{"--root", "directory"},
 	{"--config", "file"},
 	{"--topology", "hwloc XML file or synthetic description"},
+	{"--only", "list of checks"},
+	{"--skip", "list of checks"},
+	{"--slurm-conf", "file"},
 }};
 
 void store(Options &o, std::string_view name, std::string value)
@@ -39,6 +43,12 @@ void store(Options &o, std::string_view name, std::string value)
 		o.root = std::move(value);
 	else if (name == "--config")
 		o.config = std::move(value);
+	else if (name == "--only")
+		o.only.push_back(std::move(value));
+	else if (name == "--skip")
+		o.skip.push_back(std::move(value));
+	else if (name == "--slurm-conf")
+		o.slurm_conf = std::move(value);
 	else
 		o.topology = std::move(value);
 }
@@ -50,7 +60,7 @@ std::string take_word(Options &o, std::string_view word)
 		auto c = command_from_name(word);
 		if (!c)
 			return "unknown command " + quoted(word) +
-			       " (commands: nodeconf, nodes, status, help)";
+			       " (commands: doctor, nodeconf, nodes, status, help)";
 		o.command = *c;
 		if (*c == Command::help)
 			o.help = true;
@@ -60,7 +70,7 @@ std::string take_word(Options &o, std::string_view word)
 		auto c = command_from_name(word);
 		if (!c || *c == Command::help)
 			return "help: unknown command " + quoted(word) +
-			       " (commands: nodeconf, nodes, status)";
+			       " (commands: doctor, nodeconf, nodes, status)";
 		o.help_topic = *c;
 		return "";
 	}
@@ -74,14 +84,26 @@ std::string check_command_options(const Options &o)
 	if (o.help || o.version)
 		return "";
 	if (o.command == Command::none)
-		return "no command given (commands: nodeconf, nodes, status, help)";
+		return "no command given (commands: doctor, nodeconf, nodes, status, help)";
 	const std::string cmd(command_name(o.command));
-	if (o.json && o.command != Command::status && o.command != Command::nodes)
-		return cmd + ": unknown option '--json' (only status and nodes take it)";
+	if (o.json && o.command != Command::status && o.command != Command::nodes &&
+	    o.command != Command::doctor)
+		return cmd + ": unknown option '--json' (only status, nodes and doctor take it)";
+	if (o.command != Command::doctor) {
+		const char *doctor_only = o.all ? "--all"
+					  : o.list ? "--list"
+					  : !o.only.empty() ? "--only"
+					  : !o.skip.empty() ? "--skip"
+					  : o.slurm_conf ? "--slurm-conf"
+					  : o.node_report ? "--node-report"
+							  : nullptr;
+		if (doctor_only)
+			return cmd + ": unknown option '" + doctor_only + "' (only doctor takes it)";
+	}
 	if (o.watch && o.command != Command::nodes)
 		return cmd + ": unknown option '--watch' (only nodes takes it)";
-	if (o.no_color && o.command != Command::nodes)
-		return cmd + ": unknown option '--no-color' (only nodes takes it)";
+	if (o.no_color && o.command != Command::nodes && o.command != Command::doctor)
+		return cmd + ": unknown option '--no-color' (only nodes and doctor take it)";
 	if (o.watch && o.json)
 		return cmd + ": --watch and --json cannot be used together";
 	if (o.topology && o.command != Command::nodeconf)
@@ -158,6 +180,12 @@ ParseResult parse_args(std::span<const std::string> args)
 			o.json = true;
 		else if (name == "--no-color")
 			o.no_color = true;
+		else if (name == "--all")
+			o.all = true;
+		else if (name == "--list")
+			o.list = true;
+		else if (name == "--node-report")
+			o.node_report = true;
 		else
 			flag = false;
 		if (flag) {

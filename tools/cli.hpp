@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace slurmpi::tool {
 
@@ -21,9 +22,9 @@ inline constexpr int kExitRuntime = 1; // e.g. status could read nothing
 inline constexpr int kExitUsage = 2;   // unknown command or option, bad value
 inline constexpr int kExitConfig = 3;  // slurm-pi.conf cannot be used
 
-enum class Command { none, help, nodeconf, nodes, status };
+enum class Command { none, help, doctor, nodeconf, nodes, status };
 
-// "help", "nodeconf", "nodes", "status"; "" for none.
+// "help", "doctor", "nodeconf", "nodes", "status"; "" for none.
 std::string_view command_name(Command c);
 std::optional<Command> command_from_name(std::string_view name);
 
@@ -40,7 +41,18 @@ struct Options {
 	std::optional<std::string> topology;  // nodeconf --topology
 	// nodes --watch[=SECONDS]: redraw every so many seconds.
 	std::optional<int> watch;
-	bool no_color = false;                // nodes --no-color
+	bool no_color = false;                // nodes and doctor --no-color
+	// doctor: --all (every node in slurm.conf, through Slurm), --list,
+	// --only/--skip (check ids or groups, comma-separated, as given;
+	// checked against the list by the command), --slurm-conf FILE (the
+	// slurm.conf to check instead of $SLURM_CONF's), and --node-report
+	// (internal: one node's part of --all, as JSON).
+	bool all = false;
+	bool list = false;
+	std::vector<std::string> only;
+	std::vector<std::string> skip;
+	std::optional<std::string> slurm_conf;
+	bool node_report = false;
 };
 
 // nodes --watch without a value, and the largest value taken (a day).

@@ -12,6 +12,8 @@ constexpr std::string_view kMainHelp =
 Tools for a Slurm cluster of Raspberry Pis running the slurm-pi plugins.
 
 Commands:
+  doctor          check this node (or with --all every node) for the known
+                  Pi cluster setup traps, each with its fix
   nodeconf        print the slurm.conf NodeName line for this node
   nodes           list every node of the cluster with its Slurm state and
                   the telemetry task/pi publishes: model, temperature,
@@ -40,8 +42,70 @@ Exit status:
      reach slurmctld
   2  usage error: unknown command or option, missing or bad option value
   3  the config file cannot be used; every error in it is printed
+  4  doctor: the worst finding is a warning
+  5  doctor: at least one check failed
 
 See slurm-pi(1) for details.
+)";
+
+constexpr std::string_view kDoctorHelp =
+	R"(Usage: slurm-pi doctor [--all] [--only CHECKS] [--skip CHECKS] [--list]
+                      [--json] [--no-color] [--slurm-conf FILE] [--config FILE]
+
+Check a Raspberry Pi cluster's setup for the traps that stop a first job:
+each check says ok, warn, fail or skip, what it saw (the file and line, the
+value, the command's output) and, when something is wrong, one line that
+fixes it. `slurm-pi doctor --list` names the checks:
+
+  slurm.conf.*    PartitionName=default used as the only partition (Slurm
+                  reads it as the defaults template and slurmctld exits "No
+                  PartitionName information available"), a RealMemory above
+                  what the node has (drained "Low RealMemory"), CPUs that do
+                  not match the board, memory as a consumable resource
+                  without the memory cgroup
+  memory.cgroup   the memory controller, which Raspberry Pi OS kernels leave
+                  off: the fix is the edited cmdline.txt line
+  time.*          the clock is synchronised (a Pi has no RTC); with --all,
+                  the nodes' clocks against this one (munge refuses
+                  credentials from a clock too far off)
+  munge.*         munge.key's owner and mode, munged answering a round
+                  trip; with --all, the same key everywhere (by hash, never
+                  the key)
+  names.resolve   --all: every NodeName resolves to one address everywhere
+  shared.dir      --all: the shared directory (/home/shared, or
+                  $SLURM_PI_DOCTOR_SHARED) is the same on every node: a
+                  token written here is read back there, with a timeout
+  power.*         under-voltage now or since boot (the power supply),
+                  heat and throttling
+  mpi.*           Slurm's mpi/pmix with its libpmix.so, and Open MPI
+  slurm-pi.*      the plugins slurm.conf and plugstack.conf name exist and
+                  are built for the installed Slurm; slurm-pi.conf parses
+  cluster.reach   --all: every node answered (down, drained and unknown
+                  nodes are reported, not waited on)
+
+Options:
+  --all           check every node of slurm.conf: one job step per node
+                  (srun, as you; run it as root so that munge.key can be
+                  hashed), then the checks that compare nodes; one table
+                  with a NODE column
+  --only CHECKS   run only these checks: ids or groups, comma-separated
+                  (e.g. munge,time.sync); may be repeated
+  --skip CHECKS   leave these out; wins over --only
+  --list          print the checks and exit
+  --json          print {"worst", "counts", "findings": [{check, verdict,
+                  summary, evidence, fix, node}]} instead of the table
+  --no-color      no colours even on a terminal (so does a non-empty
+                  $NO_COLOR)
+  --slurm-conf FILE
+                  check this slurm.conf instead of $SLURM_CONF (default
+                  /etc/slurm/slurm.conf); for a file you have not started
+                  slurmctld from
+  --config FILE   the slurm-pi.conf to check (see slurm-pi --help)
+  --root DIR      read the machine's files under DIR (a fixture tree); the
+                  checks that run programs are skipped
+
+Exit status: 0 every check ok or skipped, 4 the worst is a warning, 5 a
+check failed, 2 usage error.
 )";
 
 constexpr std::string_view kNodeconfHelp =
@@ -163,6 +227,8 @@ no sensor could be read at all.
 std::string_view help_text(Command topic)
 {
 	switch (topic) {
+	case Command::doctor:
+		return kDoctorHelp;
 	case Command::nodeconf:
 		return kNodeconfHelp;
 	case Command::nodes:

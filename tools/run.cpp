@@ -9,6 +9,7 @@
 #include "common/config.hpp"
 #include "common/fs.hpp"
 #include "tools/cli.hpp"
+#include "tools/doctor.hpp"
 #include "tools/help.hpp"
 #include "tools/nodeconf_cmd.hpp"
 #include "tools/status.hpp"
@@ -71,6 +72,9 @@ int run_tool(std::span<const std::string> args, std::ostream &out,
 		err << "slurm-pi: " << e << "\n";
 		return kExitUsage;
 	}
+	// doctor reports a broken slurm-pi.conf as a finding.
+	if (o.command == Command::doctor)
+		return run_doctor(o, slurm_conf, out, err, term, {}, nodes);
 	ConfigResult c = config_for(o, slurm_conf);
 	if (!c.ok()) {
 		for (const std::string &e : c.errors)
@@ -87,6 +91,7 @@ int run_tool(std::span<const std::string> args, std::ostream &out,
 			return run_nodes(o, c.config, out, err, term, nodes);
 		return run_nodes(o, c.config, out, err, term,
 				 [slurm_conf] { return load_slurm_nodes(slurm_conf); });
+	case Command::doctor:
 	case Command::help:
 	case Command::none:
 		break;

@@ -132,16 +132,16 @@ Test(cli, double_dash_ends_options)
 
 Test(cli, errors_name_the_offending_word)
 {
-	expect_usage_error({}, "no command given (commands: nodeconf, nodes, status, help)");
+	expect_usage_error({}, "no command given (commands: doctor, nodeconf, nodes, status, help)");
 	expect_usage_error({"--root", "/x"},
-			   "no command given (commands: nodeconf, nodes, status, help)");
+			   "no command given (commands: doctor, nodeconf, nodes, status, help)");
 	expect_usage_error({"frobnicate"},
-			   "unknown command 'frobnicate' (commands: nodeconf, nodes, status, help)");
+			   "unknown command 'frobnicate' (commands: doctor, nodeconf, nodes, status, help)");
 	expect_usage_error({"status", "--jsn"}, "status: unknown option '--jsn'");
 	expect_usage_error({"-x", "status"}, "unknown option '-x'");
 	expect_usage_error({"status", "extra"}, "status: unexpected argument 'extra'");
 	expect_usage_error({"help", "bogus"},
-			   "help: unknown command 'bogus' (commands: nodeconf, nodes, status)");
+			   "help: unknown command 'bogus' (commands: doctor, nodeconf, nodes, status)");
 	expect_usage_error({"help", "status", "nodeconf"},
 			   "help: unexpected argument 'nodeconf'");
 	expect_usage_error({"status", "--root"}, "--root: missing directory");
@@ -150,7 +150,7 @@ Test(cli, errors_name_the_offending_word)
 	expect_usage_error({"status", "--root", ""}, "--root: empty directory");
 	expect_usage_error({"status", "--json=yes"}, "--json: takes no value");
 	expect_usage_error({"nodeconf", "--json"},
-			   "nodeconf: unknown option '--json' (only status and nodes take it)");
+			   "nodeconf: unknown option '--json' (only status, nodes and doctor take it)");
 	expect_usage_error({"status", "--topology", "pu:4"},
 			   "status: unknown option '--topology' (only nodeconf takes it)");
 }
@@ -199,7 +199,7 @@ Test(cli, nodes_errors_name_the_command_option_and_value)
 	expect_usage_error({"status", "--watch"},
 			   "status: unknown option '--watch' (only nodes takes it)");
 	expect_usage_error({"nodeconf", "--no-color"},
-			   "nodeconf: unknown option '--no-color' (only nodes takes it)");
+			   "nodeconf: unknown option '--no-color' (only nodes and doctor take it)");
 }
 
 Test(cli, usage_message_names_the_command)
@@ -564,7 +564,7 @@ Test(run, usage_errors_print_a_hint)
 	Run r = run({"stat"});
 	cr_assert_eq(r.rc, kExitUsage);
 	cr_assert_str_eq(r.err.c_str(),
-			 "slurm-pi: unknown command 'stat' (commands: nodeconf, nodes, status, help)\n"
+			 "slurm-pi: unknown command 'stat' (commands: doctor, nodeconf, nodes, status, help)\n"
 			 "Try 'slurm-pi --help' for more information.\n");
 	cr_assert(r.out.empty());
 }
@@ -721,4 +721,64 @@ Test(binary, nodes_without_slurm_conf_is_exit_1_naming_it)
 	cr_assert(r.err.starts_with("slurm-pi nodes: SLURM_CONF=/tmp/"), "%s", r.err.c_str());
 	cr_assert(contains(r.err, "slurm.conf: No such file or directory"), "%s", r.err.c_str());
 	cr_assert(r.out.empty());
+}
+
+// --------------------------------------------------------------- doctor --all's protocol
+
+#include "tools/doctor.hpp"
+
+Test(doctor_report, lines_stay_under_slurmstepd_message_size_and_survive_interleaving)
+{
+	using namespace slurmpi::doctor;
+	slurmpi::tool::NodeReport a, b;
+	a.node = "pi1";
+	a.time = 1796077000.25;
+	a.munge_key_sha256 = std::string(64, 'a');
+	a.names = {{"pi1", "10.0.0.1"}, {"pi2", ""}};
+	a.shared_token = "tok";
+	b.node = "pi2";
+	b.shared_error = "no answer";
+	for (int i = 0; i < 40; i++) {
+		a.findings.push_back({"munge.key", Verdict::ok, std::string(100, 'x') + "\xc3\xa9", "", "", ""});
+		b.findings.push_back({"power.voltage", Verdict::warn, "sags", "saw " + std::to_string(i), "fix", ""});
+	}
+	auto la = slurmpi::tool::node_report_lines(a);
+	auto lb = slurmpi::tool::node_report_lines(b);
+	cr_assert_gt(la.size(), 3u);
+	std::string mixed = "srun: noise\n";
+	for (std::size_t i = 0; i < std::max(la.size(), lb.size()); i++) {
+		cr_assert(i >= la.size() || la[i].size() < 1024);
+		if (i < lb.size())
+			mixed += lb[lb.size() - 1 - i] + "\n"; // out of order too
+		if (i < la.size())
+			mixed += la[i] + "\n";
+	}
+	auto got = slurmpi::tool::parse_node_report_lines(mixed);
+	cr_assert_eq(got.size(), 2u);
+	const auto &ra = got[0].node == "pi1" ? got[0] : got[1];
+	const auto &rb = got[0].node == "pi1" ? got[1] : got[0];
+	cr_assert_eq(ra.findings.size(), 40u);
+	const std::string want = std::string(100, 'x') + "\xc3\xa9";
+	cr_assert(ra.findings[0].summary == want, "%s", ra.findings[0].summary.c_str());
+	cr_assert_eq(ra.time, 1796077000.25);
+	cr_assert_eq(ra.names.size(), 2u);
+	cr_assert_str_eq(ra.shared_token.c_str(), "tok");
+	cr_assert_eq(rb.findings.size(), 40u);
+	cr_assert_eq(rb.findings[39].verdict, Verdict::warn);
+	cr_assert_str_eq(rb.shared_error.c_str(), "no answer");
+}
+
+Test(doctor_report, an_incomplete_report_is_left_out)
+{
+	slurmpi::tool::NodeReport a;
+	a.node = "pi1";
+	for (int i = 0; i < 20; i++)
+		a.findings.push_back({"munge.key", slurmpi::doctor::Verdict::ok, std::string(100, 'y'), "", "", ""});
+	auto la = slurmpi::tool::node_report_lines(a);
+	std::string partial;
+	for (std::size_t i = 0; i + 1 < la.size(); i++)
+		partial += la[i] + "\n";
+	cr_assert(slurmpi::tool::parse_node_report_lines(partial).empty());
+	cr_assert(slurmpi::tool::parse_node_report_lines("@slurm-pi-doctor pi1 5 2 {}\n").empty());
+	cr_assert(slurmpi::tool::parse_node_report_lines("@slurm-pi-doctor pi1 0 1 {\"node\":\"pi1\"}\n").empty());
 }
