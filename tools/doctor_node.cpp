@@ -16,11 +16,13 @@
 #include "common/config.hpp"
 #include "common/doctor/conf_checks.hpp"
 #include "common/doctor/elf_symbol.hpp"
+#include "common/doctor/net_checks.hpp"
 #include "common/doctor/node_checks.hpp"
 #include "common/doctor/plugstack.hpp"
 #include "common/doctor/slurm_conf.hpp"
 #include "common/fs.hpp"
 #include "common/meminfo.hpp"
+#include "common/mpi/net.hpp"
 #include "common/nodeconf.hpp"
 #include "common/pipeline.hpp"
 #include "common/text.hpp"
@@ -46,6 +48,8 @@ const std::vector<CheckInfo> kChecks = {
 	{"munge.key", "munge.key's owner and mode"},
 	{"munge.same_key", "--all: every node has the same munge.key (by hash)"},
 	{"munge.daemon", "munged runs and a credential round-trips"},
+	{"munge.cross", "--all: a credential made here decodes on every node"},
+	{"names.self", "this node's name resolves to its LAN address (not 127.0.1.1)"},
 	{"names.resolve", "--all: every NodeName resolves the same on every node"},
 	{"shared.dir", "--all: the shared directory is the same on every node"},
 	{"power.voltage", "no under-voltage now or since boot"},
@@ -376,6 +380,13 @@ std::span<const CheckInfo> doctor_checks()
 	return kChecks;
 }
 
+std::string doctor_munge_socket(const std::string &slurm_conf_path)
+{
+	std::string error;
+	SlurmConf conf = read_slurm_conf("/", slurm_conf_path, &error);
+	return munge_socket(error.empty() ? &conf : nullptr);
+}
+
 std::string doctor_slurm_conf_path(const Options &o, const char *slurm_conf_env)
 {
 	if (o.slurm_conf)
@@ -474,6 +485,38 @@ NodeReport gather_node(const Options &o, const char *slurm_conf_env, const Runne
 	add(check_munge_key(munge_key_info(root)));
 	if (wanted(o, "munge.daemon"))
 		add(munge_daemon(root, run, munge_socket(have_conf ? &conf : nullptr)));
+	if (o.node_report && selected("munge.cross", o.only, o.skip))
+		if (const char *cred = std::getenv("SLURM_PI_DOCTOR_CRED"); cred && *cred) {
+			CommandResult dec = run({"sh", "-c", "printf %s \"$0\" | unmunge --socket \"$1\"",
+						 cred, munge_socket(have_conf ? &conf : nullptr)},
+						5000);
+			r.cred_decode = dec.ok() ? "ok"
+					 : "unmunge: " + slurmpi::quoted(std::string(trim_value(
+								     dec.err.empty() ? dec.out : dec.err)),
+								     160);
+		}
+
+	// names.self: this node's name leads to it.
+	if (wanted(o, "names.self")) {
+		if (!is_real_root(root)) {
+			add({"names.self", Verdict::skip, "not checked with --root", "", "", ""});
+		} else {
+			auto g = run({"getent", "ahostsv4", r.node}, 3000);
+			std::optional<std::uint32_t> addr;
+			if (g.ok())
+				addr = parse_ipv4(g.out.substr(0, g.out.find_first_of(" \t\n")));
+			std::string why;
+			auto ifaces = interfaces(&why);
+			std::string ctl = controller;
+			if (have_conf)
+				if (auto h = conf.param("SlurmctldHost"); h && h->find('(') != std::string::npos)
+					ctl = h->substr(h->find('(') + 1, h->find(')') - h->find('(') - 1);
+			std::optional<std::uint32_t> route;
+			if (!ctl.empty())
+				route = route_source(ctl, &why);
+			add(check_name_self(r.node, addr, ifaces, route, controller.empty() ? ctl : controller));
+		}
+	}
 
 	// Power and heat, from the same sensors task/pi reads.
 	if (wanted(o, "power.voltage") || wanted(o, "power.heat")) {
