@@ -428,7 +428,10 @@ NodeReport gather_node(const Options &o, const char *slurm_conf_env, const Runne
 
 	const std::string conf_path = doctor_slurm_conf_path(o, slurm_conf_env);
 	std::string conf_error;
-	SlurmConf conf = read_slurm_conf(root, conf_path, &conf_error);
+	// --slurm-conf names a file on this machine; the default one is the
+	// node's (under --root).
+	const std::string conf_root = o.slurm_conf ? std::string("/") : root;
+	SlurmConf conf = read_slurm_conf(conf_root, conf_path, &conf_error);
 	const bool have_conf = conf_error.empty();
 	auto no_conf = [&](std::string id) {
 		Finding x{std::move(id), Verdict::fail, "no slurm.conf to check", conf_error,
@@ -465,7 +468,15 @@ NodeReport gather_node(const Options &o, const char *slurm_conf_env, const Runne
 				add(check_cpus(conf, r.node, b));
 			}
 		}
-		add(check_select_memory(conf, cgroup.verdict == Verdict::ok));
+		// cgroup.conf beside slurm.conf says whether a missing memory
+		// controller fails every step (ConstrainRAMSpace=yes).
+		std::optional<bool> constrain;
+		if (auto cg_text = read_text(join_root(conf_root, dir_of(conf_path) + "/cgroup.conf"))) {
+			SlurmConf cgc = parse_slurm_conf(*cg_text, dir_of(conf_path) + "/cgroup.conf");
+			auto v = cgc.param("ConstrainRAMSpace");
+			constrain = v && (iequals(*v, "yes") || iequals(*v, "true") || *v == "1");
+		}
+		add(check_select_memory(conf, cgroup.verdict == Verdict::ok, constrain));
 	} else {
 		for (const char *id : {"slurm.conf.partition", "slurm.conf.realmemory", "slurm.conf.cpus",
 				       "slurm.conf.select_memory"})
