@@ -40,12 +40,19 @@ struct NodeReport {
 	// says why not.
 	std::string shared_token;
 	std::string shared_error;
+	// A credential made where --all ran, decoded here: "ok", or what
+	// unmunge said; "" when none was given.
+	std::string cred_decode;
 	std::vector<doctor::Finding> findings;
 };
 
 // The slurm.conf doctor reads: --slurm-conf, else $SLURM_CONF, else
 // /etc/slurm/slurm.conf.
 std::string doctor_slurm_conf_path(const Options &o, const char *slurm_conf_env);
+
+// munged's socket: AuthInfo=socket=PATH in `slurm_conf_path`'s file,
+// else munge's default /run/munge/munge.socket.2.
+std::string doctor_munge_socket(const std::string &slurm_conf_path);
 
 // This node's report (its findings, filtered by --only/--skip).
 NodeReport gather_node(const Options &o, const char *slurm_conf_env, const Runner &run);

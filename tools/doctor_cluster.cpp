@@ -105,6 +105,7 @@ std::string node_report_json(const NodeReport &r)
 	j["names"] = names;
 	j["shared_token"] = r.shared_token;
 	j["shared_error"] = r.shared_error;
+	j["cred_decode"] = r.cred_decode;
 	j["findings"] = Json::array();
 	for (const auto &f : r.findings)
 		j["findings"].push_back({{"check", f.check},
@@ -198,6 +199,7 @@ std::optional<NodeReport> parse_node_report(std::string_view line)
 				r.names.emplace_back(p[0].get<std::string>(), p[1].get<std::string>());
 		r.shared_token = j.value("shared_token", "");
 		r.shared_error = j.value("shared_error", "");
+		r.cred_decode = j.value("cred_decode", "");
 		for (const auto &f : j.value("findings", Json::array())) {
 			if (!f.is_object())
 				continue;
@@ -279,6 +281,16 @@ std::vector<Finding> gather_cluster(const Options &o, const char *slurm_conf_env
 			token_path.clear();
 	}
 
+	// A credential made here, for every node to decode.
+	std::string cred, cred_error;
+	if (selected("munge.cross", o.only, o.skip)) {
+		auto c = run({"munge", "-n", "--socket", doctor_munge_socket(conf_path)}, 5000);
+		if (c.ok())
+			cred = std::string(trim_value(c.out));
+		else
+			cred_error = "munge -n: " + slurmpi::quoted(std::string(trim_value(c.err)), 160);
+	}
+
 	std::map<std::string, NodeReport> reports;
 	double before = now_s(), after = before;
 	if (!runnable.empty()) {
@@ -286,7 +298,8 @@ std::vector<Finding> gather_cluster(const Options &o, const char *slurm_conf_env
 			"srun", "--mpi=none", "-N", std::to_string(runnable.size()), "-n",
 			std::to_string(runnable.size()), "--ntasks-per-node=1", "-w", join(runnable, ","),
 			"--immediate=20", "--time=2", "-J", "slurm-pi-doctor", "-Q",
-			"--export=ALL,SLURM_PI_DOCTOR_TOKEN_FILE=" + token_path,
+			"--export=ALL,SLURM_PI_DOCTOR_TOKEN_FILE=" + token_path +
+				",SLURM_PI_DOCTOR_CRED=" + cred,
 			self_exe(), "doctor", "--node-report"};
 		for (const auto &s : o.only)
 			argv.insert(argv.end(), {"--only", s});
@@ -328,6 +341,28 @@ std::vector<Finding> gather_cluster(const Options &o, const char *slurm_conf_env
 		Finding f = check_munge_key_hashes(hashes);
 		f.check = "munge.same_key";
 		out.push_back(std::move(f));
+	}
+	if (want("munge.cross") && !reports.empty()) {
+		std::vector<std::string> bad;
+		for (const auto &[n, r] : reports)
+			if (r.cred_decode != "ok")
+				bad.push_back(n + " (" + (r.cred_decode.empty() ? "not tried" : r.cred_decode) + ")");
+		if (cred.empty())
+			out.push_back({"munge.cross", Verdict::skip,
+				       "no credential could be made here to send to the nodes", cred_error,
+				       "", ""});
+		else if (bad.empty())
+			out.push_back({"munge.cross", Verdict::ok,
+				       "a credential made here decodes on all " +
+					       std::to_string(reports.size()) + " nodes",
+				       "", "", ""});
+		else
+			out.push_back({"munge.cross", Verdict::fail,
+				       "a credential made here does not decode on " + join(bad, ", "),
+				       "", "give every node the controller's /etc/munge/munge.key (owner "
+				       "munge, mode 0400) and restart munge there; check their clocks "
+				       "(time.offset)",
+				       ""});
 	}
 	if (want("time.offset")) {
 		// Each node read its clock while its step ran, between `before`

@@ -16,11 +16,13 @@
 #include "common/config.hpp"
 #include "common/doctor/conf_checks.hpp"
 #include "common/doctor/elf_symbol.hpp"
+#include "common/doctor/net_checks.hpp"
 #include "common/doctor/node_checks.hpp"
 #include "common/doctor/plugstack.hpp"
 #include "common/doctor/slurm_conf.hpp"
 #include "common/fs.hpp"
 #include "common/meminfo.hpp"
+#include "common/mpi/net.hpp"
 #include "common/nodeconf.hpp"
 #include "common/pipeline.hpp"
 #include "common/text.hpp"
@@ -46,6 +48,8 @@ const std::vector<CheckInfo> kChecks = {
 	{"munge.key", "munge.key's owner and mode"},
 	{"munge.same_key", "--all: every node has the same munge.key (by hash)"},
 	{"munge.daemon", "munged runs and a credential round-trips"},
+	{"munge.cross", "--all: a credential made here decodes on every node"},
+	{"names.self", "this node's name resolves to its LAN address (not 127.0.1.1)"},
 	{"names.resolve", "--all: every NodeName resolves the same on every node"},
 	{"shared.dir", "--all: the shared directory is the same on every node"},
 	{"power.voltage", "no under-voltage now or since boot"},
@@ -376,6 +380,13 @@ std::span<const CheckInfo> doctor_checks()
 	return kChecks;
 }
 
+std::string doctor_munge_socket(const std::string &slurm_conf_path)
+{
+	std::string error;
+	SlurmConf conf = read_slurm_conf("/", slurm_conf_path, &error);
+	return munge_socket(error.empty() ? &conf : nullptr);
+}
+
 std::string doctor_slurm_conf_path(const Options &o, const char *slurm_conf_env)
 {
 	if (o.slurm_conf)
@@ -417,7 +428,10 @@ NodeReport gather_node(const Options &o, const char *slurm_conf_env, const Runne
 
 	const std::string conf_path = doctor_slurm_conf_path(o, slurm_conf_env);
 	std::string conf_error;
-	SlurmConf conf = read_slurm_conf(root, conf_path, &conf_error);
+	// --slurm-conf names a file on this machine; the default one is the
+	// node's (under --root).
+	const std::string conf_root = o.slurm_conf ? std::string("/") : root;
+	SlurmConf conf = read_slurm_conf(conf_root, conf_path, &conf_error);
 	const bool have_conf = conf_error.empty();
 	auto no_conf = [&](std::string id) {
 		Finding x{std::move(id), Verdict::fail, "no slurm.conf to check", conf_error,
@@ -454,7 +468,15 @@ NodeReport gather_node(const Options &o, const char *slurm_conf_env, const Runne
 				add(check_cpus(conf, r.node, b));
 			}
 		}
-		add(check_select_memory(conf, cgroup.verdict == Verdict::ok));
+		// cgroup.conf beside slurm.conf says whether a missing memory
+		// controller fails every step (ConstrainRAMSpace=yes).
+		std::optional<bool> constrain;
+		if (auto cg_text = read_text(join_root(conf_root, dir_of(conf_path) + "/cgroup.conf"))) {
+			SlurmConf cgc = parse_slurm_conf(*cg_text, dir_of(conf_path) + "/cgroup.conf");
+			auto v = cgc.param("ConstrainRAMSpace");
+			constrain = v && (iequals(*v, "yes") || iequals(*v, "true") || *v == "1");
+		}
+		add(check_select_memory(conf, cgroup.verdict == Verdict::ok, constrain));
 	} else {
 		for (const char *id : {"slurm.conf.partition", "slurm.conf.realmemory", "slurm.conf.cpus",
 				       "slurm.conf.select_memory"})
@@ -474,6 +496,42 @@ NodeReport gather_node(const Options &o, const char *slurm_conf_env, const Runne
 	add(check_munge_key(munge_key_info(root)));
 	if (wanted(o, "munge.daemon"))
 		add(munge_daemon(root, run, munge_socket(have_conf ? &conf : nullptr)));
+	if (o.node_report && selected("munge.cross", o.only, o.skip))
+		if (const char *cred = std::getenv("SLURM_PI_DOCTOR_CRED"); cred && *cred) {
+			CommandResult dec = run({"sh", "-c", "printf %s \"$0\" | unmunge --socket \"$1\"",
+						 cred, munge_socket(have_conf ? &conf : nullptr)},
+						5000);
+			// 17 = EMUNGE_CRED_REPLAYED (munge.h): munged checks for a
+			// replay only after the credential decoded with its key, so
+			// it proves the key too. Nodes that share one munged (the
+			// emulated cluster) see every decode after the first as one.
+			r.cred_decode = dec.ok() || dec.status == 17 ? "ok"
+					 : "unmunge: " + slurmpi::quoted(std::string(trim_value(
+								     dec.err.empty() ? dec.out : dec.err)),
+								     160);
+		}
+
+	// names.self: this node's name leads to it.
+	if (wanted(o, "names.self")) {
+		if (!is_real_root(root)) {
+			add({"names.self", Verdict::skip, "not checked with --root", "", "", ""});
+		} else {
+			auto g = run({"getent", "ahostsv4", r.node}, 3000);
+			std::optional<std::uint32_t> addr;
+			if (g.ok())
+				addr = parse_ipv4(g.out.substr(0, g.out.find_first_of(" \t\n")));
+			std::string why;
+			auto ifaces = interfaces(&why);
+			std::string ctl = controller;
+			if (have_conf)
+				if (auto h = conf.param("SlurmctldHost"); h && h->find('(') != std::string::npos)
+					ctl = h->substr(h->find('(') + 1, h->find(')') - h->find('(') - 1);
+			std::optional<std::uint32_t> route;
+			if (!ctl.empty())
+				route = route_source(ctl, &why);
+			add(check_name_self(r.node, addr, ifaces, route, controller.empty() ? ctl : controller));
+		}
+	}
 
 	// Power and heat, from the same sensors task/pi reads.
 	if (wanted(o, "power.voltage") || wanted(o, "power.heat")) {

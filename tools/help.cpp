@@ -70,8 +70,10 @@ fixes it. `slurm-pi doctor --list` names the checks:
                   credentials from a clock too far off)
   munge.*         munge.key's owner and mode, munged answering a round
                   trip; with --all, the same key everywhere (by hash, never
-                  the key)
-  names.resolve   --all: every NodeName resolves to one address everywhere
+                  the key) and a credential made here decoding on every node
+  names.*         this node's name resolves to its LAN address, not to
+                  Debian's "127.0.1.1 <hostname>" line; with --all, every
+                  NodeName resolves to one address everywhere
   shared.dir      --all: the shared directory (/home/shared, or
                   $SLURM_PI_DOCTOR_SHARED) is the same on every node: a
                   token written here is read back there, with a timeout

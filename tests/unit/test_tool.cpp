@@ -782,3 +782,51 @@ Test(doctor_report, an_incomplete_report_is_left_out)
 	cr_assert(slurmpi::tool::parse_node_report_lines("@slurm-pi-doctor pi1 5 2 {}\n").empty());
 	cr_assert(slurmpi::tool::parse_node_report_lines("@slurm-pi-doctor pi1 0 1 {\"node\":\"pi1\"}\n").empty());
 }
+
+// --------------------------------------------------------------- doctor on one node
+
+Test(doctor, guide_conf_as_a_file_fails_with_the_fix)
+{
+	Run r = run({"doctor", "--no-color", "--slurm-conf", kFixtures + "/slurm-conf/guide.conf",
+		     "--only", "slurm.conf.partition"});
+	cr_assert_eq(r.rc, 5, "%s%s", r.out.c_str(), r.err.c_str());
+	cr_assert(r.out.find("fix: PartitionName=main Nodes=pi[1-4] Default=YES") != std::string::npos,
+		  "%s", r.out.c_str());
+}
+
+Test(doctor, cgroup_conf_beside_slurm_conf_makes_a_memory_select_fatal)
+{
+	char tmpl[] = "/tmp/slurmpi-doctor-XXXXXX";
+	std::string dir = ::mkdtemp(tmpl);
+	std::string conf = write_file(dir, "slurm.conf",
+				      "SlurmctldHost=h\nSelectTypeParameters=CR_Core_Memory\n"
+				      "TaskPlugin=task/cgroup\nNodeName=n1 CPUs=1\nPartitionName=p Nodes=n1\n");
+	::mkdir((dir + "/root").c_str(), 0755);
+	::mkdir((dir + "/root/proc").c_str(), 0755);
+	write_file(dir + "/root/proc", "cgroups", "#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t0\t1\t0\n");
+	write_file(dir, "cgroup.conf", "ConstrainRAMSpace=yes\n");
+	Run r = run({"doctor", "--no-color", "--root", dir + "/root", "--slurm-conf", conf, "--only",
+		     "slurm.conf.select_memory,memory.cgroup"});
+	cr_assert_eq(r.rc, 5, "%s", r.out.c_str());
+	cr_assert(r.out.find("slurm.conf.select_memory  FAIL") != std::string::npos, "%s", r.out.c_str());
+	write_file(dir, "cgroup.conf", "ConstrainRAMSpace=no\n");
+	r = run({"doctor", "--no-color", "--root", dir + "/root", "--slurm-conf", conf, "--only",
+		 "slurm.conf.select_memory"});
+	cr_assert_eq(r.rc, 4, "%s", r.out.c_str());
+	cr_assert(r.out.find("slurm.conf.select_memory  WARN") != std::string::npos, "%s", r.out.c_str());
+	std::system(("rm -rf '" + dir + "'").c_str());
+}
+
+Test(doctor, list_and_bad_selection)
+{
+	Run r = run({"doctor", "--list"});
+	cr_assert_eq(r.rc, 0);
+	cr_assert(r.out.find("names.self") != std::string::npos, "%s", r.out.c_str());
+	r = run({"doctor", "--skip", "nosuch"});
+	cr_assert_eq(r.rc, 2);
+	cr_assert(r.err.find("--skip: 'nosuch' is not a check") != std::string::npos, "%s", r.err.c_str());
+	r = run({"nodes", "--all"});
+	cr_assert_eq(r.rc, 2);
+	cr_assert(r.err.find("nodes: unknown option '--all' (only doctor takes it)") != std::string::npos,
+		  "%s", r.err.c_str());
+}
