@@ -42,18 +42,6 @@ namespace {
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
-Finding finding(std::string_view check, Verdict v, std::string summary,
-		std::string evidence = {}, std::string fix = {})
-{
-	Finding f;
-	f.check = std::string(check);
-	f.verdict = v;
-	f.summary = std::move(summary);
-	f.evidence = std::move(evidence);
-	f.fix = std::move(fix);
-	return f;
-}
-
 std::string where(const ConfEntry &e)
 {
 	return e.file + ":" + std::to_string(e.line) + ": " + quoted(e.text, 200);

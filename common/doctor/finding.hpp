@@ -13,6 +13,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -42,6 +43,14 @@ struct Finding {
 	// The node it was found on; "" until the runner fills it in.
 	std::string node;
 };
+
+// A finding of `check` (node left empty for the runner): what every
+// check returns.
+inline Finding finding(std::string_view check, Verdict v, std::string summary,
+		       std::string evidence = {}, std::string fix = {})
+{
+	return {std::string(check), v, std::move(summary), std::move(evidence), std::move(fix), {}};
+}
 
 // The worst verdict of `findings` (ok for none).
 Verdict worst(const std::vector<Finding> &findings);

@@ -47,18 +47,6 @@ bool has_word(const std::vector<std::string> &ws, std::string_view w)
 	return std::find(ws.begin(), ws.end(), w) != ws.end();
 }
 
-Finding make(std::string_view check, Verdict v, std::string summary, std::string evidence = {},
-	     std::string fix = {})
-{
-	Finding f;
-	f.check = std::string(check);
-	f.verdict = v;
-	f.summary = std::move(summary);
-	f.evidence = std::move(evidence);
-	f.fix = std::move(fix);
-	return f;
-}
-
 // "+2.500 s", "-75.000 s".
 std::string seconds(double s)
 {
@@ -145,19 +133,19 @@ Finding check_memory_cgroup(const CgroupFacts &f)
 	} else if (f.proc_cgroups) {
 		std::optional<bool> en = proc_cgroups_memory_enabled(*f.proc_cgroups);
 		if (!en)
-			return make(id, Verdict::skip,
+			return finding(id, Verdict::skip,
 				    "cannot tell whether the memory cgroup controller is on: "
 				    "/proc/cgroups has no readable memory line",
 				    "/proc/cgroups: no 'memory' line with 4 columns");
 		on = *en;
 		evidence = std::string("/proc/cgroups: memory enabled=") + (on ? "1" : "0");
 	} else {
-		return make(id, Verdict::skip,
+		return finding(id, Verdict::skip,
 			    "cannot tell whether the memory cgroup controller is on: neither "
 			    "/sys/fs/cgroup/cgroup.controllers nor /proc/cgroups was read");
 	}
 	if (on)
-		return make(id, Verdict::ok, "the memory cgroup controller is on", evidence);
+		return finding(id, Verdict::ok, "the memory cgroup controller is on", evidence);
 
 	std::vector<std::string> running = cmdline_words(f.proc_cmdline);
 	if (has_word(running, "cgroup_disable=memory"))
@@ -172,7 +160,7 @@ Finding check_memory_cgroup(const CgroupFacts &f)
 						 "bookworm)")
 				   : f.boot_cmdline_path;
 	if (!f.boot_cmdline)
-		return make(id, Verdict::fail, summary, evidence,
+		return finding(id, Verdict::fail, summary, evidence,
 			    "append ' cgroup_enable=memory cgroup_memory=1' to the single line of " +
 				    path + " (and remove any cgroup_disable=memory), then reboot");
 
@@ -181,12 +169,12 @@ Finding check_memory_cgroup(const CgroupFacts &f)
 	bool boot_enables = has_word(boot, "cgroup_enable=memory") &&
 			    !has_word(boot, "cgroup_disable=memory");
 	if (boot_enables && !f.proc_cmdline.empty() && !has_word(running, "cgroup_enable=memory"))
-		return make(id, Verdict::fail,
+		return finding(id, Verdict::fail,
 			    "the memory cgroup controller is off: " + f.boot_cmdline_path +
 				    " turns it on, but the running kernel was booted before that "
 				    "change",
 			    evidence, "sudo reboot");
-	return make(id, Verdict::fail, summary, evidence,
+	return finding(id, Verdict::fail, summary, evidence,
 		    "make " + f.boot_cmdline_path + " this one line: " +
 			    quoted(cmdline_with_memory_cgroup(*f.boot_cmdline), 4096) +
 			    ", then reboot");
@@ -200,14 +188,14 @@ Finding check_time_sync(std::optional<bool> synchronized, std::string_view sourc
 	static constexpr std::string_view id = "time.sync";
 	std::string evidence = quoted(source, kLong);
 	if (!synchronized)
-		return make(id, Verdict::skip,
+		return finding(id, Verdict::skip,
 			    "cannot tell whether the clock is synchronized (no answer from "
 			    "timedatectl or chronyc)",
 			    evidence);
 	if (*synchronized)
-		return make(id, Verdict::ok, "the clock is NTP-synchronized", evidence);
+		return finding(id, Verdict::ok, "the clock is NTP-synchronized", evidence);
 	std::string server = controller.empty() ? std::string("<controller>") : std::string(controller);
-	return make(id, Verdict::warn,
+	return finding(id, Verdict::warn,
 		    "the clock is not NTP-synchronized: a Pi 3 or 4 has no real-time clock, and "
 		    "MUNGE rejects credentials between clocks too far apart ('Expired "
 		    "credential', 'Rewound credential')",
@@ -231,7 +219,7 @@ Finding check_clock_offsets(const std::vector<std::pair<std::string, double>> &o
 			unknown.push_back(node);
 	}
 	if (known.empty())
-		return make(id, Verdict::skip, "no node's clock offset was measured",
+		return finding(id, Verdict::skip, "no node's clock offset was measured",
 			    unknown.empty() ? std::string{}
 					    : "not measured: " + join(unknown, ", "));
 	std::stable_sort(known.begin(), known.end(), [](const auto &a, const auto &b) {
@@ -254,19 +242,19 @@ Finding check_clock_offsets(const std::vector<std::pair<std::string, double>> &o
 			  ": sudo timedatectl set-ntp true on it, or chrony with the controller "
 			  "as its server";
 	if (a > fail_s)
-		return make(id, Verdict::fail,
+		return finding(id, Verdict::fail,
 			    "the clock of " + who + " is " + seconds(off) +
 				    " off: MUNGE's credentials live 300 s by default, so jobs and "
 				    "daemons on it fail with 'Expired credential' or 'Rewound "
 				    "credential'",
 			    evidence, fix);
 	if (a > warn_s)
-		return make(id, Verdict::warn,
+		return finding(id, Verdict::warn,
 			    "the clock of " + who + " is " + seconds(off) +
 				    " off: synchronized clocks on one network agree within "
 				    "milliseconds",
 			    evidence, fix);
-	return make(id, Verdict::ok,
+	return finding(id, Verdict::ok,
 		    "all " + std::to_string(known.size()) + " measured clocks agree within " +
 			    seconds(warn_s).substr(1),
 		    evidence);
@@ -284,7 +272,7 @@ Finding check_munge_key(const std::optional<KeyInfo> &key, std::string_view path
 	std::string perms = "sudo chown " + user + ":" + user + " " + p + " && sudo chmod 0400 " +
 			    p + " && " + restart;
 	if (!key)
-		return make(id, Verdict::fail,
+		return finding(id, Verdict::fail,
 			    "there is no MUNGE key: munged will not start, and Slurm cannot "
 			    "authenticate",
 			    p + ": missing",
@@ -294,25 +282,25 @@ Finding check_munge_key(const std::optional<KeyInfo> &key, std::string_view path
 			       quoted(key->group, 128) + ", mode " + octal_mode(key->mode) + ", " +
 			       std::to_string(key->size) + " bytes";
 	if (key->owner != daemon_user)
-		return make(id, Verdict::fail,
+		return finding(id, Verdict::fail,
 			    "the MUNGE key is owned by " + quoted(key->owner, 128) + ", not " + user +
 				    ": munged refuses it ('Keyfile is insecure') and will not start",
 			    evidence, perms);
 	if (key->mode & 077u)
-		return make(id, Verdict::fail,
+		return finding(id, Verdict::fail,
 			    "the MUNGE key may be read or written by " +
 				    std::string((key->mode & 070u) ? "its group" : "others") +
 				    ": munged refuses it ('Keyfile is insecure') and will not start",
 			    evidence, perms);
 	if (key->size < kMungeKeyMinBytes)
-		return make(id, Verdict::fail,
+		return finding(id, Verdict::fail,
 			    "the MUNGE key is " + std::to_string(key->size) +
 				    " bytes: munged needs at least " +
 				    std::to_string(kMungeKeyMinBytes) + " and will not start",
 			    evidence,
 			    "copy " + p + " from the controller to this node (owner " + user +
 				    ", mode 0400), then " + restart);
-	return make(id, Verdict::ok, "the MUNGE key is there, owned by " + user + ", mode " +
+	return finding(id, Verdict::ok, "the MUNGE key is there, owned by " + user + ", mode " +
 					     octal_mode(key->mode),
 		    evidence);
 }
@@ -336,14 +324,14 @@ Finding check_munge_key_hashes(const std::vector<std::pair<std::string, std::str
 			it->second.push_back(nh.first);
 	}
 	if (counted < 2)
-		return make(id, Verdict::skip,
+		return finding(id, Verdict::skip,
 			    "fewer than two nodes' MUNGE key hashes to compare");
 	std::vector<std::string> parts;
 	for (const auto &[hash, nodes] : groups)
 		parts.push_back(join(nodes, ", ") + ": " + quoted(hash.substr(0, 12)));
 	std::string evidence = "key hashes: " + join(parts, "; ");
 	if (groups.size() == 1)
-		return make(id, Verdict::ok,
+		return finding(id, Verdict::ok,
 			    "all " + std::to_string(counted) + " nodes have the same MUNGE key",
 			    evidence);
 	std::size_t most = 0;
@@ -363,7 +351,7 @@ Finding check_munge_key_hashes(const std::vector<std::pair<std::string, std::str
 			    : "the MUNGE key on " + list +
 				      " differs from the other nodes': their credentials are "
 				      "rejected ('Invalid credential')";
-	return make(id, Verdict::fail, summary, evidence,
+	return finding(id, Verdict::fail, summary, evidence,
 		    "copy /etc/munge/munge.key from the controller to " + list +
 			    " (owner munge, mode 0400) and restart munge");
 }
@@ -374,24 +362,24 @@ Finding check_munged(bool socket_present, std::optional<bool> encode_decode_ok,
 	static constexpr std::string_view id = "munge.daemon";
 	std::string evidence = detail.empty() ? std::string{} : quoted(detail, kLong);
 	if (!socket_present)
-		return make(id, Verdict::fail,
+		return finding(id, Verdict::fail,
 			    "munged is not running (no socket /run/munge/munge.socket.2): Slurm "
 			    "cannot authenticate on this node",
 			    evidence,
 			    "sudo systemctl enable --now munge; if it stops again, journalctl -u "
 			    "munge says why (often the key: see munge.key)");
 	if (!encode_decode_ok)
-		return make(id, Verdict::skip,
+		return finding(id, Verdict::skip,
 			    "munged's socket is there, but no credential round trip was tried",
 			    evidence);
 	if (!*encode_decode_ok)
-		return make(id, Verdict::fail,
+		return finding(id, Verdict::fail,
 			    "munged is running but cannot encode and decode a credential on this "
 			    "node",
 			    evidence,
 			    "run 'munge -n | unmunge' to see the error, and journalctl -u munge; "
 			    "then sudo systemctl restart munge");
-	return make(id, Verdict::ok, "munged encodes and decodes credentials", evidence);
+	return finding(id, Verdict::ok, "munged encodes and decodes credentials", evidence);
 }
 
 // ---------------------------------------------------------------- power
@@ -417,7 +405,7 @@ Finding check_power_voltage(const PowerFacts &f)
 {
 	static constexpr std::string_view id = "power.voltage";
 	if (!f.throttled)
-		return make(id, Verdict::skip, no_throttle_summary(f));
+		return finding(id, Verdict::skip, no_throttle_summary(f));
 	std::uint32_t w = *f.throttled;
 	std::string evidence = throttle_evidence(f);
 	static constexpr std::string_view fix =
@@ -425,23 +413,23 @@ Finding check_power_voltage(const PowerFacts &f)
 		"2.5 A) with a short, thick cable, and put power-hungry USB devices on a "
 		"powered hub";
 	if (w & kThrUnderVoltageNow)
-		return make(id, Verdict::fail,
+		return finding(id, Verdict::fail,
 			    "under-voltage now: the supply sags below 4.63 V and the firmware "
 			    "throttles the CPU (and SD card corruption and crashes follow)",
 			    evidence, std::string(fix));
 	if (w & kThrUnderVoltageOccurred)
-		return make(id, Verdict::warn,
+		return finding(id, Verdict::warn,
 			    "under-voltage has occurred since boot: the supply sags under load, "
 			    "and the firmware throttles when it does",
 			    evidence, std::string(fix));
-	return make(id, Verdict::ok, "no under-voltage", evidence);
+	return finding(id, Verdict::ok, "no under-voltage", evidence);
 }
 
 Finding check_power_heat(const PowerFacts &f, int warm, int hot, int critical)
 {
 	static constexpr std::string_view id = "power.heat";
 	if (!f.throttled)
-		return make(id, Verdict::skip, no_throttle_summary(f));
+		return finding(id, Verdict::skip, no_throttle_summary(f));
 	std::uint32_t w = *f.throttled;
 	std::optional<double> t = f.temp_c;
 	if (t && !std::isfinite(*t))
@@ -464,27 +452,27 @@ Finding check_power_heat(const PowerFacts &f, int warm, int hot, int critical)
 	bool heat_flags = (w & kCapSoft) != 0 || ((w & kThrottle) != 0 && (w & kUnder) == 0);
 
 	if (t && *t >= critical)
-		return make(id, Verdict::fail,
+		return finding(id, Verdict::fail,
 			    "the SoC is at " + celsius(*t) + ", at or above the critical limit " +
 				    std::to_string(critical) +
 				    " C: the firmware throttles the Arm cores from 80 C",
 			    evidence, std::string(fix));
 	if (t && *t >= hot)
-		return make(id, Verdict::warn,
+		return finding(id, Verdict::warn,
 			    "the SoC is at " + celsius(*t) + ", at or above the hot limit " +
 				    std::to_string(hot) + " C: close to throttling",
 			    evidence, std::string(fix));
 	if (heat_flags)
-		return make(id, Verdict::warn,
+		return finding(id, Verdict::warn,
 			    "the firmware has capped or throttled the CPU since boot: jobs ran "
 			    "slower than the clock says",
 			    evidence, std::string(fix));
 	if (t && *t >= warm)
-		return make(id, Verdict::ok,
+		return finding(id, Verdict::ok,
 			    "warm (" + celsius(*t) + ", warm limit " + std::to_string(warm) +
 				    " C), not throttled",
 			    evidence);
-	return make(id, Verdict::ok, t ? "cool, not throttled" : "not throttled", evidence);
+	return finding(id, Verdict::ok, t ? "cool, not throttled" : "not throttled", evidence);
 }
 
 // ---------------------------------------------------------------- mpi
@@ -498,8 +486,8 @@ Finding check_mpi_pmix(std::string_view node, std::string_view plugin_path, bool
 			       quoted(lib_path, kLong) + (lib_exists ? ": present" : ": missing");
 	std::string problem = pmix_problem(node, plugin_path, plugin_exists, lib_path, lib_exists);
 	if (problem.empty())
-		return make(id, Verdict::ok, "srun --mpi=pmix can start here", evidence);
-	return make(id, Verdict::fail, problem, evidence,
+		return finding(id, Verdict::ok, "srun --mpi=pmix can start here", evidence);
+	return finding(id, Verdict::fail, problem, evidence,
 		    plugin_exists ? "sudo apt install libpmix-dev"
 				  : "sudo apt install slurm-wlm-basic-plugins");
 }
@@ -508,11 +496,11 @@ Finding check_mpi_openmpi(const std::optional<std::string> &mpirun_path)
 {
 	static constexpr std::string_view id = "mpi.openmpi";
 	if (!mpirun_path)
-		return make(id, Verdict::fail,
+		return finding(id, Verdict::fail,
 			    "Open MPI is not installed: no mpirun on this node, so MPI jobs "
 			    "cannot start their ranks here",
 			    "mpirun: not found in PATH", "sudo apt install openmpi-bin libopenmpi-dev");
-	return make(id, Verdict::ok, "Open MPI's mpirun is installed",
+	return finding(id, Verdict::ok, "Open MPI's mpirun is installed",
 		    "mpirun: " + quoted(*mpirun_path, kLong));
 }
 
@@ -549,7 +537,7 @@ Finding check_plugins(const std::vector<PluginFile> &plugins, std::string_view r
 {
 	static constexpr std::string_view id = "slurm-pi.plugins";
 	if (plugins.empty())
-		return make(id, Verdict::skip,
+		return finding(id, Verdict::skip,
 			    "slurm.conf and plugstack.conf name no slurm-pi plugin");
 	std::optional<std::uint32_t> run = parse_slurm_version(running);
 	std::vector<std::string> problems;
@@ -580,7 +568,7 @@ Finding check_plugins(const std::vector<PluginFile> &plugins, std::string_view r
 	std::string slurm = run ? format_slurm_version(*run) : quoted(running, 128);
 	if (problems.empty()) {
 		std::string evidence = join(seen, ", ") + "; installed Slurm " + slurm;
-		return make(id, Verdict::ok,
+		return finding(id, Verdict::ok,
 			    "the " + std::to_string(plugins.size()) +
 				    " slurm-pi plugins Slurm loads are installed" +
 				    (run ? " and built for this Slurm" : std::string{}),
@@ -592,7 +580,7 @@ Finding check_plugins(const std::vector<PluginFile> &plugins, std::string_view r
 	if (strict_mismatch)
 		summary += ": select and task plugins load only into exactly the Slurm they "
 			   "were built for";
-	return make(id, Verdict::fail, summary, join(problems, "; "),
+	return finding(id, Verdict::fail, summary, join(problems, "; "),
 		    "reinstall slurm-pi built against the installed libslurm-dev (Slurm " +
 			    slurm +
 			    "): ./configure && make && sudo make install, then restart "
@@ -604,7 +592,7 @@ Finding check_slurm_pi_config(std::string_view path, const std::vector<std::stri
 	static constexpr std::string_view id = "slurm-pi.config";
 	std::string p(path);
 	if (errors.empty())
-		return make(id, Verdict::ok, p + " parses without errors");
+		return finding(id, Verdict::ok, p + " parses without errors");
 	std::string summary = p + " has " + std::to_string(errors.size()) +
 			      (errors.size() == 1 ? " error: " : " errors, the first: ") +
 			      errors.front();
@@ -614,7 +602,7 @@ Finding check_slurm_pi_config(std::string_view path, const std::vector<std::stri
 	std::string evidence = join(shown, "; ");
 	if (errors.size() > shown.size())
 		evidence += " (and " + std::to_string(errors.size() - shown.size()) + " more)";
-	return make(id, Verdict::fail, summary, evidence,
+	return finding(id, Verdict::fail, summary, evidence,
 		    "edit " + p + " at the line and key the error names (" + errors.front() +
 			    "), then run slurm-pi doctor again");
 }

@@ -37,31 +37,6 @@ void expect_names(const std::optional<std::vector<std::string>> &got,
 
 } // namespace
 
-// ---------------------------------------------------------------- finding
-
-Test(finding, verdict_names)
-{
-	assert_sv_eq(verdict_name(Verdict::ok), "ok");
-	assert_sv_eq(verdict_name(Verdict::skip), "skip");
-	assert_sv_eq(verdict_name(Verdict::warn), "warn");
-	assert_sv_eq(verdict_name(Verdict::fail), "fail");
-}
-
-Test(finding, worst_and_exit_status)
-{
-	cr_assert(worst({}) == Verdict::ok);
-	std::vector<Finding> fs(3);
-	fs[1].verdict = Verdict::skip;
-	cr_assert(worst(fs) == Verdict::skip);
-	fs[0].verdict = Verdict::fail;
-	fs[2].verdict = Verdict::warn;
-	cr_assert(worst(fs) == Verdict::fail);
-	cr_assert_eq(exit_status(Verdict::ok), 0);
-	cr_assert_eq(exit_status(Verdict::skip), 0);
-	cr_assert_eq(exit_status(Verdict::warn), kExitWarn);
-	cr_assert_eq(exit_status(Verdict::fail), kExitFail);
-}
-
 // ---------------------------------------------------------------- reader
 
 Test(slurm_conf, reads_the_guide)

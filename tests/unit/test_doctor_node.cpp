@@ -107,36 +107,6 @@ PluginFile plugin(std::string name, bool exists, std::optional<std::uint32_t> bu
 
 } // namespace
 
-// ---------------------------------------------------------------- finding.cpp
-
-Test(finding, verdict_names)
-{
-	assert_sv_eq(verdict_name(Verdict::ok), "ok");
-	assert_sv_eq(verdict_name(Verdict::skip), "skip");
-	assert_sv_eq(verdict_name(Verdict::warn), "warn");
-	assert_sv_eq(verdict_name(Verdict::fail), "fail");
-}
-
-Test(finding, worst_is_the_highest_and_ok_for_none)
-{
-	cr_assert(worst({}) == Verdict::ok);
-	std::vector<Finding> fs(3);
-	fs[0].verdict = Verdict::skip;
-	fs[1].verdict = Verdict::warn;
-	fs[2].verdict = Verdict::ok;
-	cr_assert(worst(fs) == Verdict::warn);
-	fs[2].verdict = Verdict::fail;
-	cr_assert(worst(fs) == Verdict::fail);
-}
-
-Test(finding, exit_status_by_worst)
-{
-	cr_assert_eq(exit_status(Verdict::ok), 0);
-	cr_assert_eq(exit_status(Verdict::skip), 0);
-	cr_assert_eq(exit_status(Verdict::warn), 4);
-	cr_assert_eq(exit_status(Verdict::fail), 5);
-}
-
 // ---------------------------------------------------------------- memory.cgroup
 
 Test(memory_cgroup, controllers_words)

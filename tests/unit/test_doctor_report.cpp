@@ -148,14 +148,50 @@ Test(list, aligned)
 	cr_assert(has(l, "munge.key              the key's owner and mode\n"), "%s", l.c_str());
 }
 
-Test(verdict, worst_and_exit_status)
+// finding.hpp/.cpp: the verdicts' names, the worst of a list, the exit
+// status, and the constructor every check uses.
+Test(finding, verdict_names)
+{
+	cr_assert_str_eq(std::string(verdict_name(Verdict::ok)).c_str(), "ok");
+	cr_assert_str_eq(std::string(verdict_name(Verdict::skip)).c_str(), "skip");
+	cr_assert_str_eq(std::string(verdict_name(Verdict::warn)).c_str(), "warn");
+	cr_assert_str_eq(std::string(verdict_name(Verdict::fail)).c_str(), "fail");
+}
+
+Test(finding, worst_is_the_highest_and_ok_for_none)
 {
 	cr_assert_eq(worst({}), Verdict::ok);
-	auto f = sample();
-	cr_assert_eq(worst(f), Verdict::fail);
+	std::vector<Finding> fs(3);
+	fs[1].verdict = Verdict::skip;
+	cr_assert_eq(worst(fs), Verdict::skip);
+	fs[0].verdict = Verdict::skip;
+	fs[1].verdict = Verdict::warn;
+	fs[2].verdict = Verdict::ok;
+	cr_assert_eq(worst(fs), Verdict::warn);
+	fs[2].verdict = Verdict::fail;
+	cr_assert_eq(worst(fs), Verdict::fail);
+	cr_assert_eq(worst(sample()), Verdict::fail);
+}
+
+Test(finding, exit_status_by_worst)
+{
 	cr_assert_eq(exit_status(Verdict::ok), 0);
 	cr_assert_eq(exit_status(Verdict::skip), 0);
 	cr_assert_eq(exit_status(Verdict::warn), kExitWarn);
 	cr_assert_eq(exit_status(Verdict::fail), kExitFail);
-	cr_assert_str_eq(std::string(verdict_name(Verdict::warn)).c_str(), "warn");
+	cr_assert_eq(kExitWarn, 4);
+	cr_assert_eq(kExitFail, 5);
+}
+
+Test(finding, constructor_leaves_the_node_to_the_runner)
+{
+	Finding f = finding("munge.key", Verdict::warn, "s", "e", "x");
+	cr_assert_str_eq(f.check.c_str(), "munge.key");
+	cr_assert_eq(f.verdict, Verdict::warn);
+	cr_assert_str_eq(f.summary.c_str(), "s");
+	cr_assert_str_eq(f.evidence.c_str(), "e");
+	cr_assert_str_eq(f.fix.c_str(), "x");
+	cr_assert(f.node.empty());
+	Finding ok = finding("time.sync", Verdict::ok, "fine");
+	cr_assert(ok.evidence.empty() && ok.fix.empty());
 }
