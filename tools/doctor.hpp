@@ -23,8 +23,18 @@ namespace slurmpi::tool {
 std::span<const doctor::CheckInfo> doctor_checks();
 
 // How doctor runs programs (timedatectl, munge, srun...): run_command,
-// or a fake in tests.
-using Runner = std::function<CommandResult(const std::vector<std::string> &argv, int timeout_ms)>;
+// or a fake in tests. `input` goes to the program's stdin.
+struct Runner {
+	std::function<CommandResult(const std::vector<std::string> &argv, int timeout_ms,
+				    const std::string &input)>
+		fn;
+	CommandResult operator()(const std::vector<std::string> &argv, int timeout_ms,
+				 const std::string &input = {}) const
+	{
+		return fn(argv, timeout_ms, input);
+	}
+	explicit operator bool() const { return static_cast<bool>(fn); }
+};
 
 // What one node reports about itself for --all (doctor --node-report
 // prints it as JSON): its findings and the facts the cross-node checks
@@ -45,6 +55,10 @@ struct NodeReport {
 	std::string cred_decode;
 	std::vector<doctor::Finding> findings;
 };
+
+// The wall clock in seconds since the epoch, to the nanosecond: what a
+// node reports and what --all compares it with.
+double doctor_clock();
 
 // The slurm.conf doctor reads: --slurm-conf, else $SLURM_CONF, else
 // /etc/slurm/slurm.conf.

@@ -30,13 +30,6 @@ using Json = nlohmann::json;
 
 namespace {
 
-double now_s()
-{
-	timespec ts{};
-	::clock_gettime(CLOCK_REALTIME, &ts);
-	return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
 std::optional<Verdict> verdict_from(std::string_view s)
 {
 	for (Verdict v : {Verdict::ok, Verdict::skip, Verdict::warn, Verdict::fail})
@@ -292,7 +285,7 @@ std::vector<Finding> gather_cluster(const Options &o, const char *slurm_conf_env
 	}
 
 	std::map<std::string, NodeReport> reports;
-	double before = now_s(), after = before;
+	double before = doctor_clock(), after = before;
 	if (!runnable.empty()) {
 		std::vector<std::string> argv = {
 			"srun", "--mpi=none", "-N", std::to_string(runnable.size()), "-n",
@@ -307,9 +300,9 @@ std::vector<Finding> gather_cluster(const Options &o, const char *slurm_conf_env
 			argv.insert(argv.end(), {"--skip", s});
 		if (o.config)
 			argv.insert(argv.end(), {"--config", *o.config});
-		before = now_s();
+		before = doctor_clock();
 		CommandResult r = run(argv, 90000);
-		after = now_s();
+		after = doctor_clock();
 		for (auto &rep : parse_node_report_lines(r.out))
 			reports[rep.node] = std::move(rep);
 		std::string why = r.timed_out ? "srun did not finish within 90 s"
@@ -435,9 +428,11 @@ std::vector<Finding> gather_cluster(const Options &o, const char *slurm_conf_env
 int run_doctor(const Options &o, const char *slurm_conf_env, std::ostream &out, std::ostream &err,
 	       const Terminal &term, const Runner &run_in, const NodeLoader &nodes_in)
 {
-	const Runner run = run_in ? run_in : Runner([](const std::vector<std::string> &argv, int ms) {
-		return run_command(argv, ms, "", 8u << 20);
-	});
+	const Runner run = run_in ? run_in
+				  : Runner{[](const std::vector<std::string> &argv, int ms,
+					      const std::string &input) {
+					    return run_command(argv, ms, input, 8u << 20);
+				    }};
 	auto checks = doctor_checks();
 	if (o.list) {
 		out << format_list(checks);

@@ -21,7 +21,6 @@
 #include "common/doctor/plugstack.hpp"
 #include "common/doctor/slurm_conf.hpp"
 #include "common/fs.hpp"
-#include "common/meminfo.hpp"
 #include "common/mpi/net.hpp"
 #include "common/nodeconf.hpp"
 #include "common/pipeline.hpp"
@@ -229,8 +228,7 @@ Finding munge_daemon(const std::string &root, const Runner &run, const std::stri
 	if (!cred.ok())
 		return check_munged(socket, false,
 				    "munge -n: " + slurmpi::quoted(cred.err.empty() ? cred.out : cred.err, 160));
-	CommandResult dec =
-		run({"sh", "-c", "printf %s \"$0\" | unmunge --socket \"$1\"", cred.out, sock}, 5000);
+	CommandResult dec = run({"unmunge", "--socket", sock}, 5000, cred.out);
 	return check_munged(socket, dec.ok(),
 			    dec.ok() ? "munge -n | unmunge: Success"
 				     : "unmunge: " + slurmpi::quoted(dec.err.empty() ? dec.out : dec.err, 160));
@@ -317,13 +315,6 @@ std::string running_slurm(const Runner &run)
 	return "";
 }
 
-double now_seconds()
-{
-	timespec ts{};
-	::clock_gettime(CLOCK_REALTIME, &ts);
-	return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
 // What --all compares between nodes: the munge key's hash (never the
 // key), how this node resolves every NodeName, and the shared
 // directory's token. Each read is bounded: a hung NFS mount or DNS server
@@ -375,6 +366,13 @@ bool wanted(const Options &o, std::string_view id)
 
 } // namespace
 
+double doctor_clock()
+{
+	timespec ts{};
+	::clock_gettime(CLOCK_REALTIME, &ts);
+	return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
 std::span<const CheckInfo> doctor_checks()
 {
 	return kChecks;
@@ -401,7 +399,7 @@ NodeReport gather_node(const Options &o, const char *slurm_conf_env, const Runne
 	NodeReport r;
 	// The clock first, before the checks take their time: --all compares
 	// it with the window in which the step ran.
-	r.time = now_seconds();
+	r.time = doctor_clock();
 	const std::string &root = o.root;
 	NodeName nn = node_name(root);
 	r.node = short_hostname(nn.name);
@@ -445,9 +443,14 @@ NodeReport gather_node(const Options &o, const char *slurm_conf_env, const Runne
 	Finding cgroup = check_memory_cgroup(cg);
 	if (have_conf) {
 		add(check_partition(conf));
-		MemInfo mem = read_meminfo(root);
-		NodeConf nc = build_nodeconf(gather_nodeconf(o, cfg.config));
-		add(check_real_memory(conf, r.node, mem.total_kb.value_or(0), nc.real_memory_mb));
+		// One pass over the board (hwloc, meminfo), as nodeconf makes it,
+		// for both checks that need it.
+		std::optional<NodeConfInput> in;
+		if (wanted(o, "slurm.conf.realmemory") || wanted(o, "slurm.conf.cpus"))
+			in = gather_nodeconf(o, cfg.config);
+		if (wanted(o, "slurm.conf.realmemory"))
+			add(check_real_memory(conf, r.node, in->mem.total_kb.value_or(0),
+					      build_nodeconf(*in).real_memory_mb));
 		if (wanted(o, "slurm.conf.cpus")) {
 			auto params = conf.param("SlurmdParameters").value_or("");
 			if (params.find("config_overrides") != std::string::npos) {
@@ -457,9 +460,8 @@ NodeReport gather_node(const Options &o, const char *slurm_conf_env, const Runne
 				     "", "", ""});
 			} else {
 				BoardCpus b;
-				NodeConfInput in = gather_nodeconf(o, cfg.config);
-				if (in.topology.topology) {
-					const auto &t = *in.topology.topology;
+				if (in->topology.topology) {
+					const auto &t = *in->topology.topology;
 					b.cpus = t.pus;
 					b.sockets = t.sockets;
 					b.cores_per_socket = t.cores_per_socket;
@@ -498,9 +500,9 @@ NodeReport gather_node(const Options &o, const char *slurm_conf_env, const Runne
 		add(munge_daemon(root, run, munge_socket(have_conf ? &conf : nullptr)));
 	if (o.node_report && selected("munge.cross", o.only, o.skip))
 		if (const char *cred = std::getenv("SLURM_PI_DOCTOR_CRED"); cred && *cred) {
-			CommandResult dec = run({"sh", "-c", "printf %s \"$0\" | unmunge --socket \"$1\"",
-						 cred, munge_socket(have_conf ? &conf : nullptr)},
-						5000);
+			CommandResult dec =
+				run({"unmunge", "--socket", munge_socket(have_conf ? &conf : nullptr)},
+				    5000, cred);
 			// 17 = EMUNGE_CRED_REPLAYED (munge.h): munged checks for a
 			// replay only after the credential decoded with its key, so
 			// it proves the key too. Nodes that share one munged (the
