@@ -44,10 +44,10 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 step 1/7 "Installing what is missing from Debian's packages"
-packaging/install-deps.sh || failed "could not install the packages"
+scripts/install-deps.sh || failed "could not install the packages"
 
 step 2/7 "Building slurm-pi (select/pi_cons_tres, task/pi, spank_pi_thermal, spank_pi_stage, spank_pi_mpi)"
-packaging/build.sh || failed "the build failed"
+scripts/build.sh || failed "the build failed"
 
 step 3/7 "Bringing up the emulated Pi cluster"
 tests/cluster/cluster up -c DrainOnCritical=yes || failed "the cluster did not come up"

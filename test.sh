@@ -18,8 +18,8 @@ if [ "$(id -u)" != 0 ]; then
 	exit 2
 fi
 
-packaging/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
-packaging/build.sh || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+scripts/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+scripts/build.sh || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 echo "==> make check (unit tests, then the emulated cluster suite)" >&2
 # Results of earlier runs (or of tests since removed) must not be counted.

@@ -163,9 +163,14 @@ CommandResult run_command(const std::vector<std::string> &argv, int timeout_ms,
 	}
 	if (!r.timed_out && WIFEXITED(status)) {
 		r.status = WEXITSTATUS(status);
-		// posix_spawnp reports a missing program as exit 127 from the child.
-		if (r.status == 127 && r.out.empty())
+		// posix_spawnp reports a missing program as exit 127 from the child
+		// where it cannot report the exec's failure itself (qemu-user, whose
+		// vfork is a fork); the message then comes from here.
+		if (r.status == 127 && r.out.empty()) {
 			r.not_found = true;
+			if (r.err.empty())
+				r.err = argv[0] + ": not found (exit status 127)";
+		}
 	}
 	return r;
 }

@@ -246,7 +246,18 @@ std::string_view help_text(Command topic)
 
 std::string_view version_text()
 {
-	return PACKAGE_STRING "\n";
+	// "slurm-pi 0.1.0 (Debian package 0.1.0-1, built for Slurm 22.05.8)":
+	// the upstream version comes from packaging/debian/changelog, the
+	// package's from debian/rules (configure --with-package-version).
+	static const std::string text = [] {
+		std::string t = PACKAGE_STRING " (";
+		if (std::string_view(SLURMPI_PACKAGE_VERSION).empty())
+			t += "built for Slurm ";
+		else
+			t += "Debian package " SLURMPI_PACKAGE_VERSION ", built for Slurm ";
+		return t + SLURMPI_SLURM_VERSION ")\n";
+	}();
+	return text;
 }
 
 } // namespace slurmpi::tool

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Slurm's own regression suite (testsuite/expect of the Slurm source that
-# packaging/fetch-slurm-source.sh fetches) as the peer test of
+# scripts/fetch-slurm-source.sh fetches) as the peer test of
 # select/pi_cons_tres: the curated tests of tests/slurm-suite/tests.list run
 # on the emulated cluster once with SelectType=select/cons_tres and once with
 # select/pi_cons_tres (every node cool), and every test that passes with
@@ -15,7 +15,7 @@
 #
 # Environment:
 #   SLURM_SOURCE                 configured Slurm source tree (default: what
-#                                packaging/fetch-slurm-source.sh prints)
+#                                scripts/fetch-slurm-source.sh prints)
 #   SLURM_PI_SUITE_TEST_TIMEOUT  seconds per test (default 240)
 #   SLURM_PI_SUITE_LOCK_WAIT     seconds to wait for the cluster lock (1800)
 #   SLURM_PI_SUITE_SELECT        select types to run (default
@@ -43,7 +43,7 @@ lock_wait=${SLURM_PI_SUITE_LOCK_WAIT:-1800}
 read -r -a selects <<<"${SLURM_PI_SUITE_SELECT:-cons_tres pi_cons_tres}"
 results=${SLURM_PI_SUITE_RESULTS:-$BUILDDIR/tests/slurm-suite/results}
 command -v expect >/dev/null ||
-	bail "expect is not installed (packaging/install-deps.sh installs it)"
+	bail "expect is not installed (scripts/install-deps.sh installs it)"
 
 # --- the tests: arguments, or the curated list ------------------------------
 # tests.list: one test name a line, optionally "xfail" and a reason; "#"
@@ -62,10 +62,10 @@ done <"$here/tests.list"
 # --- a scratch copy of Slurm's testsuite --------------------------------------
 src=${SLURM_SOURCE:-}
 if [ -z "$src" ]; then
-	src=$("$SRCDIR/packaging/fetch-slurm-source.sh" 2>/dev/null | tail -1)
+	src=$("$SRCDIR/scripts/fetch-slurm-source.sh" 2>/dev/null | tail -1)
 fi
 [ -f "$src/testsuite/expect/globals" ] ||
-	bail "no Slurm testsuite in '$src' (set SLURM_SOURCE to a tree that packaging/fetch-slurm-source.sh made)"
+	bail "no Slurm testsuite in '$src' (set SLURM_SOURCE to a tree that scripts/fetch-slurm-source.sh made)"
 for t in "${tests[@]}"; do
 	[ -f "$src/testsuite/expect/$t" ] || bail "$t: no such test in $src/testsuite/expect"
 done

@@ -202,8 +202,14 @@ Test(vcio, real_mailbox_on_a_plain_file)
 	VcioMailbox mb(dir);
 	std::string why;
 	cr_assert(!mb.get_throttled(&why).has_value());
-	cr_assert_str_eq(why.c_str(), "/dev/vcio: mailbox GET_THROTTLED: "
-				      "Inappropriate ioctl for device");
+	// A kernel refuses it with ENOTTY; qemu-user (the arm64 and armhf
+	// tests of the package build) with ENOSYS, for an ioctl it does not
+	// know. Either way the message names the call and the reason.
+	const bool qemu_errno = why.ends_with(": Function not implemented");
+	cr_assert(qemu_errno || why == "/dev/vcio: mailbox GET_THROTTLED: "
+				       "Inappropriate ioctl for device",
+		  "%s", why.c_str());
+	cr_assert(why.starts_with("/dev/vcio: mailbox GET_THROTTLED: "), "%s", why.c_str());
 	cr_assert(!mb.get_throttled(nullptr).has_value());
 }
 

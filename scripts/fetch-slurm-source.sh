@@ -4,14 +4,20 @@
 # plugins (which need Slurm's internal headers and config.h) are built
 # against the same struct layouts as the daemons they are loaded into.
 #
-# usage: packaging/fetch-slurm-source.sh [--host-arch ARCH] [DIR]
+# usage: scripts/fetch-slurm-source.sh [OPTIONS] [DIR]
 #   DIR        where to unpack (default: ./slurm-source); the configured
 #              tree ends up in DIR/slurm-wlm-<upstream version>
-#   --host-arch  configure for another Debian architecture (arm64, armhf)
-#              with its cross compiler; default: the build machine's.
+#   --host-arch ARCH  configure for another Debian architecture (arm64,
+#              armhf) with its cross compiler; default: the build machine's.
+#   --version V  the slurm-wlm version to fetch (default: that of the
+#              installed libslurm-dev)
+#   --download-only  download and unpack, do not configure (needs no
+#              Slurm build dependencies; packaging/build-debs.sh uses it)
+#   --offline  never download: configure the tree already unpacked in DIR,
+#              or fail (the Debian package build uses it)
 #
 # Prints the configured tree's path on the last line of stdout, so
-#   ./configure --with-slurm-source="$(packaging/fetch-slurm-source.sh | tail -1)"
+#   ./configure --with-slurm-source="$(scripts/fetch-slurm-source.sh | tail -1)"
 # works. apt deb-src entries are derived at run time from the machine's own
 # deb entries (same URIs and suites) into a private sources file: nothing
 # under /etc/apt is changed and no mirror is named here.
@@ -22,11 +28,18 @@ say() { echo "fetch-slurm-source: $*" >&2; }
 
 host_arch=""
 dest="./slurm-source"
+version=""
+download_only=no
+offline=no
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--host-arch) host_arch="${2:?--host-arch needs an architecture}"; shift 2 ;;
 	--host-arch=*) host_arch="${1#*=}"; shift ;;
-	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--version) version="${2:?--version needs a version}"; shift 2 ;;
+	--version=*) version="${1#*=}"; shift ;;
+	--download-only) download_only=yes; shift ;;
+	--offline) offline=yes; shift ;;
+	-h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) dest="$1"; shift ;;
 	esac
@@ -35,9 +48,11 @@ done
 build_arch=$(dpkg --print-architecture)
 [ -n "$host_arch" ] || host_arch="$build_arch"
 
-version=$(dpkg-query -W -f='${source:Version}' libslurm-dev 2>/dev/null) ||
-	die "libslurm-dev is not installed: apt-get install libslurm-dev"
-[ -n "$version" ] || die "cannot read the version of libslurm-dev"
+if [ -z "$version" ]; then
+	version=$(dpkg-query -W -f='${source:Version}' libslurm-dev 2>/dev/null) ||
+		die "libslurm-dev is not installed: apt-get install libslurm-dev"
+	[ -n "$version" ] || die "cannot read the version of libslurm-dev"
+fi
 upstream=${version#*:}
 upstream=${upstream%-*}
 
@@ -46,11 +61,17 @@ dest=$(cd "$dest" && pwd)
 tree="$dest/slurm-wlm-$upstream"
 stamp="$dest/.configured-$version-$host_arch"
 
-if [ -f "$stamp" ] && [ -f "$tree/config.h" ]; then
+unpacked="$dest/.unpacked-$version"
+if [ "$download_only" = no ] && [ -f "$stamp" ] && [ -f "$tree/config.h" ]; then
 	say "using $tree (slurm-wlm $version, configured for $host_arch)"
 	echo "$tree"
 	exit 0
 fi
+if [ -f "$unpacked" ] && [ -f "$tree/configure" ]; then
+	say "slurm-wlm $version is unpacked in $tree"
+elif [ "$offline" = yes ]; then
+	die "slurm-wlm $version is not unpacked in $dest, and --offline forbids downloading it: run scripts/fetch-slurm-source.sh --download-only --version $version $dest first (packaging/build-debs.sh does)"
+else
 
 # --- 1. a private apt configuration with deb-src twins of the deb entries
 apt_dir="$dest/.apt"
@@ -106,6 +127,14 @@ dsc=$(ls "$dest"/slurm-wlm_"${version#*:}".dsc 2>/dev/null | head -1)
 rm -rf "$tree"
 say "unpacking $dsc"
 (cd "$dest" && dpkg-source --no-check -x "$dsc" "$tree" >&2) || die "dpkg-source -x failed"
+rm -f "$dest"/.unpacked-* "$dest"/.configured-*
+touch "$unpacked"
+fi
+if [ "$download_only" = yes ]; then
+	say "unpacked: $tree"
+	echo "$tree"
+	exit 0
+fi
 
 # --- 3. configure as debian/rules does (config.h is all we need; no make).
 # --with-munge needs libmunge-dev; the flags are those of

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Install whatever of packaging/build-deps.txt is missing, from Debian's
+# Install whatever of scripts/build-deps.txt is missing, from Debian's
 # own packages. Quiet when everything is already there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -7,7 +7,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 echo "==> Slurm source matching the installed libslurm-dev" >&2
-slurm_src=$(packaging/fetch-slurm-source.sh "$top/slurm-source" | tail -n 1)
+slurm_src=$(scripts/fetch-slurm-source.sh "$top/slurm-source" | tail -n 1)
 
 if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt configure ]; then
 	echo "==> autoreconf" >&2
