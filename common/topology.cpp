@@ -177,7 +177,11 @@ TopologyResult read_topology(const TopologySource &src)
 	// so the cache list matches lscpu.
 	hwloc_topology_set_icache_types_filter(t, HWLOC_TYPE_FILTER_KEEP_ALL);
 	if (hwloc_topology_load(t)) {
-		r.error = where + ": cannot load: " + errno_string(errno);
+		// An hwloc without libxml2 (Debian's armhf build) parses the
+		// XML here rather than in hwloc_topology_set_xml.
+		r.error = where + (src.kind == TopologySource::Kind::xml
+					   ? std::string(": not an hwloc XML topology")
+					   : ": cannot load: " + errno_string(errno));
 		return r;
 	}
 

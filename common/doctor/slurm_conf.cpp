@@ -355,10 +355,12 @@ bool expand_one(std::string_view item, std::size_t max, std::vector<std::string>
 			auto lo = parse_u32(los), hi = parse_u32(his);
 			if (!lo || !hi || *lo > *hi)
 				return false;
-			std::size_t n = std::size_t(*hi) - *lo + 1;
+			// In 64 bits: "[0-4294967295]" is 2^32 names, 0 in a 32-bit
+			// size_t (armhf), which then divided by zero below.
+			std::uint64_t n = std::uint64_t(*hi) - *lo + 1;
 			if (n > max || count + n > max)
 				return false;
-			count += n;
+			count += static_cast<std::size_t>(n);
 			ranges.push_back({*lo, *hi, los.size()});
 			s = comma + 1;
 		}

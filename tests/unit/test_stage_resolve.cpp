@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <vector>
 #include <linux/filter.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <sys/prctl.h>
@@ -24,11 +25,24 @@ using namespace slurmpi::stage;
 // runs the arm64 and armhf tests of the package build), only the walk.
 namespace {
 
+bool kernel_has_openat2()
+{
+	struct open_how how {};
+	how.flags = O_PATH | O_CLOEXEC;
+	long fd = syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof how);
+	if (fd >= 0) {
+		close(static_cast<int>(fd));
+		return true;
+	}
+	return errno != ENOSYS;
+}
+
 std::vector<ResolveMethod> methods()
 {
-	if (have_openat2())
+	if (kernel_has_openat2())
 		return {ResolveMethod::openat2, ResolveMethod::walk};
-	cr_log_warn("openat2 is missing here: only the walk is tested");
+	// (cr_log_info: Criterion 2.4 exits 1 after any cr_log_warn.)
+	cr_log_info("openat2 is missing here: only the walk is tested");
 	return {ResolveMethod::walk};
 }
 
