@@ -99,17 +99,25 @@ ensure_binfmt() {
 # stamp does not match. FOREIGN: extra dpkg architectures ("" for none).
 # With BUILD_DEPS_CONTROL=FILE (a debian/control) and BUILD_DEPS_ARCH, the
 # root also gets that package's build dependencies for BUILD_DEPS_ARCH
-# (apt-get build-dep, cross when it is not ARCH); FILE's hash is part of
-# the stamp.
+# (apt-get build-dep, cross when it is not ARCH). They have a stamp of
+# their own (the hash of the Build-Depends fields): when only they change,
+# they are installed into the existing root.
 make_root() {
 	local name=$1 suite=$2 arch=$3 foreign=$4 pkgs=$5
-	local dir="$ROOT_CACHE/$name" want a
-	want="v$ROOTS_VERSION $suite $arch foreign=$foreign pkgs=$pkgs"
+	local dir="$ROOT_CACHE/$name" base deps=""
+	base="v$ROOTS_VERSION $suite $arch foreign=$foreign pkgs=$pkgs"
 	if [ -n "${BUILD_DEPS_CONTROL:-}" ]; then
-		want="$want build-deps=${BUILD_DEPS_ARCH:?}:$(sha256sum "$BUILD_DEPS_CONTROL" | cut -c1-16)"
+		deps="${BUILD_DEPS_ARCH:?}:$(awk '/^Build-Depends/ { on = 1; print; next }
+			on && /^[ \t]/ { print; next } { on = 0 }' "$BUILD_DEPS_CONTROL" |
+			sha256sum | cut -c1-16)"
 	fi
-	if [ -f "$dir/.slurm-pi-root" ] && [ "$(cat "$dir/.slurm-pi-root")" = "$want" ]; then
-		roots_say "using the cached $suite $arch root $dir"
+	if [ -f "$dir/.slurm-pi-root" ] && [ "$(cat "$dir/.slurm-pi-root")" = "$base" ]; then
+		if [ "$(cat "$dir/.slurm-pi-build-deps" 2>/dev/null)" != "$deps" ]; then
+			install_build_deps "$dir" "$arch" "$name"
+			echo "$deps" > "$dir/.slurm-pi-build-deps"
+		else
+			roots_say "using the cached $suite $arch root $dir"
+		fi
 		echo "$dir"; return 0
 	fi
 	command -v debootstrap >/dev/null || roots_die "debootstrap is needed: apt-get install debootstrap"
@@ -138,21 +146,28 @@ make_root() {
 		apt-get install -y -q --no-install-recommends $pkgs && apt-get clean" \
 		> "$ROOT_CACHE/$name.install.log" 2>&1 ||
 		{ tail -n 20 "$ROOT_CACHE/$name.install.log" >&2; roots_die "installing into the root failed; see $ROOT_CACHE/$name.install.log"; }
-	if [ -n "${BUILD_DEPS_CONTROL:-}" ]; then
-		local a_opt=""
-		[ "$BUILD_DEPS_ARCH" = "$arch" ] || a_opt="-a $BUILD_DEPS_ARCH"
-		mkdir -p "$dir.new/root/build-deps/debian"
-		cp "$BUILD_DEPS_CONTROL" "$dir.new/root/build-deps/debian/control"
-		roots_say "installing the build dependencies for $BUILD_DEPS_ARCH"
-		root_exec "$dir.new" sh -c "export DEBIAN_FRONTEND=noninteractive
-			apt-get build-dep -y -q $a_opt /root/build-deps && apt-get clean" \
-			>> "$ROOT_CACHE/$name.install.log" 2>&1 ||
-			{ tail -n 20 "$ROOT_CACHE/$name.install.log" >&2; roots_die "installing the build dependencies failed; see $ROOT_CACHE/$name.install.log"; }
-		rm -rf "$dir.new/root/build-deps"
-	fi
-	echo "$want" > "$dir.new/.slurm-pi-root"
+	echo "$base" > "$dir.new/.slurm-pi-root"
+	[ -z "$deps" ] || install_build_deps "$dir.new" "$arch" "$name"
+	echo "$deps" > "$dir.new/.slurm-pi-build-deps"
 	mv "$dir.new" "$dir"
 	echo "$dir"
+}
+
+# install_build_deps ROOT ARCH NAME: BUILD_DEPS_CONTROL's build
+# dependencies for BUILD_DEPS_ARCH, into ROOT (of ARCH).
+install_build_deps() {
+	local root=$1 arch=$2 name=$3 a_opt=""
+	[ "$BUILD_DEPS_ARCH" = "$arch" ] || a_opt="-a $BUILD_DEPS_ARCH"
+	mkdir -p "$root/root/build-deps/debian"
+	cp "$BUILD_DEPS_CONTROL" "$root/root/build-deps/debian/control"
+	roots_say "installing the build dependencies for $BUILD_DEPS_ARCH"
+	root_exec "$root" sh -c "export DEBIAN_FRONTEND=noninteractive
+		apt-get update -q -o Acquire::Retries=3 ||
+			echo 'roots: apt-get update reported errors (above); going on with the indexes that downloaded' >&2
+		apt-get build-dep -y -q $a_opt /root/build-deps && apt-get clean" \
+		>> "$ROOT_CACHE/$name.install.log" 2>&1 ||
+		{ tail -n 20 "$ROOT_CACHE/$name.install.log" >&2; roots_die "installing the build dependencies failed; see $ROOT_CACHE/$name.install.log"; }
+	rm -rf "$root/root/build-deps"
 }
 
 # root_exec ROOT CMD...: run CMD chrooted in ROOT (which it changes), in

@@ -16,7 +16,7 @@ fi
 if [ ! -f Makefile ] || [ configure -nt config.status ] ||
 	! grep -q -- "--with-slurm-source=$slurm_src" config.status 2>/dev/null; then
 	echo "==> configure" >&2
-	./configure --with-slurm-source="$slurm_src" >/dev/null ||
+	./configure --with-slurm-source="$slurm_src" --with-criterion=yes >/dev/null ||
 		{ echo "configure failed; see config.log" >&2; exit 1; }
 fi
 echo "==> make" >&2

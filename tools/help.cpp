@@ -33,7 +33,8 @@ Options (before or after the command):
                   here is an error.
   -h, --help      print help and exit (`slurm-pi COMMAND --help` for one
                   command)
-  --version       print the version and exit
+  --version       print the version (and the package's, and the Slurm
+                  version it was built for) and exit
 
 Exit status:
   0  success
