@@ -2,7 +2,7 @@
 # The checks of packaging/test-debs.sh that run inside the test root (it
 # runs this script through root_session, chrooted, as root).
 #
-# usage: in-root.sh ARCH PHASE...
+# usage: in-root.sh ARCH EMULATED PHASE...     (EMULATED: yes under qemu-user)
 #   install           apt-get install the packages (network), what they hold
 #   tools             the slurm-pi command
 #   cluster           slurmctld and slurmd with the plugins (no network)
@@ -20,7 +20,8 @@
 # /fixtures (tests/fixtures) and /src (the source tree, for autopkgtest).
 set -uo pipefail
 export DEBIAN_FRONTEND=noninteractive
-arch=$1; shift
+arch=$1 emulated=$2
+shift 2
 PKGS="slurm-pi slurm-pi-plugins slurm-pi-spank slurm-pi-doc"
 case "$arch" in
 amd64) MA=x86_64-linux-gnu ;; arm64) MA=aarch64-linux-gnu ;;
@@ -139,10 +140,12 @@ phase_tools() {
 # munge with a key of its own, slurmctld and slurmd in the foreground
 # (-D) in the background: the end of the session's PID namespace ends them.
 cluster_up() {
-	# Slurm resolves its listening address with AI_ADDRCONFIG, which finds
-	# no IPv4 on a loopback-only network (127.0.0.1 does not count).
-	ip addr add 10.254.0.1/32 dev lo 2>/dev/null
-	grep -qs "[[:space:]]$host\$" /etc/hosts || echo "127.0.0.1 $host" >>/etc/hosts
+	# The node's address (slurm.conf.in): Slurm resolves its listening
+	# address with AI_ADDRCONFIG, which finds no IPv4 on a loopback-only
+	# network (127.0.0.1 does not count).
+	ip addr add 10.254.0.1/32 dev lo 2>>"$L/munge.log" ||
+		{ fail "cluster: the node's address 10.254.0.1 on lo" "ip addr add failed" "$L/munge.log"; return 1; }
+	grep -qs "[[:space:]]$host\$" /etc/hosts || echo "10.254.0.1 $host" >>/etc/hosts
 	mkdir -p /var/spool/slurmctld /var/spool/slurmd /home/shared
 	sed -e "s/@HOST@/$host/g" -e "s|@LOGS@|$L|g" /t/slurm.conf.in >/etc/slurm/slurm.conf
 	mkdir -p /etc/slurm/plugstack.conf.d
@@ -182,7 +185,9 @@ srun_check() {
 	rc=$?
 	echo "srun $* -> $rc: $out" >>"$L/srun.log"
 	if [ "$rc" = 0 ] && [ "$out" = "$want" ]; then pass "$name"; return 0; fi
-	if grep -qiE 'qemu|Function not implemented|Unsupported syscall' "$L/slurmd.log" "$L/srun.err" 2>/dev/null; then
+	# Under qemu-user, a system call it lacks is qemu's limit, not a bug.
+	if [ "$emulated" = yes ] &&
+		grep -qiE 'qemu|Function not implemented|Unsupported syscall' "$L/slurmd.log" "$L/srun.err" 2>/dev/null; then
 		skip "$name" "qemu-user: $(grep -hiE 'qemu|Function not implemented|Unsupported syscall' "$L/slurmd.log" "$L/srun.err" | tail -n 1)"
 	else
 		fail "$name" "srun $(status "$rc"), printed '$out', expected '$want'" "$L/srun.err" "$L/slurmd.log"
@@ -193,9 +198,7 @@ srun_check() {
 phase_cluster() {
 	local t0=$SECONDS host p out rc
 	host=$(hostname)
-	if cluster_up; then
-		:
-	fi
+	cluster_up	# its failure is reported; the logs still tell what loaded
 	log_has "cluster: slurmctld loaded select/pi_cons_tres" "$L/slurmctld.log" \
 		"select/pi_cons_tres: loaded, delegating to select/cons_tres"
 	log_has "cluster: slurmd loaded task/pi" "$L/slurmd.log" "task/pi: loaded"
