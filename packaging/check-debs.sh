@@ -10,7 +10,7 @@
 # Prints one line per case (PASS:/FAIL:) and ends with "N passed, N failed";
 # exit status 0 only if none failed. .ci/run runs it after ./test.sh.
 # Roots are cached in /var/cache/slurm-pi/roots (see packaging/roots.sh);
-# about 25 minutes with an empty cache, 15 with a full one, on 2 cores.
+# about 25 minutes with the roots cached, 40 without, on 2 cores.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 suite=bookworm

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <fcntl.h>
 #include <sched.h>
@@ -103,24 +104,36 @@ Test(libsensors_chips, init_failure_is_a_reason)
 	cr_assert(ls.chips(nullptr).empty());
 }
 
-// True when the 32-bit getdents (the one a program built without
-// _FILE_OFFSET_BITS=64 uses) fails with EOVERFLOW on `dir`: what happens
-// under qemu-user on a 64-bit host, whose ext4 hands out 64-bit offsets.
-static bool legacy_getdents_overflows(const std::string &dir)
+// True when a program built without _FILE_OFFSET_BITS=64 cannot list
+// `dir` on this 32-bit build: glibc's readdir then fails with EOVERFLOW for
+// an inode number or a directory offset beyond 32 bits. That happens under
+// qemu-user on a 64-bit host (the armhf package build), whose ext4 hands
+// out 64-bit directory offsets; a 32-bit kernel gives 32-bit ones.
+static bool legacy_readdir_overflows(const std::string &dir)
 {
-#if defined(SYS_getdents) && !defined(__LP64__)
+	struct dirent64_raw {
+		std::uint64_t d_ino;
+		std::int64_t d_off;
+		unsigned short d_reclen;
+		unsigned char d_type;
+		char d_name[1];
+	};
 	int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	alignas(8) char buf[4096];
-	long n = syscall(SYS_getdents, fd, buf, sizeof buf);
-	int e = errno;
+	alignas(8) char buf[16384];
+	bool big = false;
+	long n;
+	while (!big && (n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+		for (long off = 0; off < n;) {
+			const auto *d = reinterpret_cast<const dirent64_raw *>(buf + off);
+			if (d->d_ino > UINT32_MAX || d->d_off > INT32_MAX || d->d_off < INT32_MIN)
+				big = true;
+			off += d->d_reclen;
+		}
+	}
 	close(fd);
-	return n < 0 && e == EOVERFLOW;
-#else
-	(void)dir;
-	return false;
-#endif
+	return sizeof(long) == 4 && big;
 }
 
 Test(libsensors_chips, lists_the_pi5_fixture)
@@ -140,10 +153,10 @@ Test(libsensors_chips, lists_the_pi5_fixture)
 	LibsensorsChips ls;
 	// sensors_init scans /etc/sensors.d with scandir and calls a failure
 	// a parse error.
-	if (!ls.ok() && (legacy_getdents_overflows("/etc/sensors.d") ||
-			 legacy_getdents_overflows("/sys/class/hwmon")))
+	if (!ls.ok() && (legacy_readdir_overflows("/etc/sensors.d") ||
+			 legacy_readdir_overflows("/sys/class/hwmon")))
 		cr_skip_test("qemu-user on a 64-bit kernel: ext4's 64-bit directory "
-			     "offsets do not fit the 32-bit getdents of Debian's armhf "
+			     "offsets do not fit the 32-bit readdir of Debian's armhf "
 			     "libsensors (built without large-file support), so its "
 			     "scandir of /etc/sensors.d fails; a 32-bit kernel gives "
 			     "32-bit offsets");
