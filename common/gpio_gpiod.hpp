@@ -1,9 +1,10 @@
 // GpioLines on the Linux GPIO character device through libgpiod.
 //
-// Only this header and gpio_gpiod.cpp know libgpiod, and only
-// gpio_gpiod.cpp knows its version: it is written for the libgpiod 1.6 API
-// (bookworm). A file for the 2.x API (trixie) can sit beside it and be
-// chosen by configure; see the note at the top of gpio_gpiod.cpp.
+// Only this header and its two implementations know libgpiod, and only
+// those know its version: gpio_gpiod1.cpp for the libgpiod 1.6 API
+// (bookworm), gpio_gpiod2.cpp for 2.x (trixie). configure builds the one
+// that matches the installed libgpiod (GPIOD2 in Makefile.am); both do
+// what is specified here, with the same messages.
 #pragma once
 
 #include <memory>

@@ -1,25 +1,18 @@
-// libgpiod 1.6 (v1 API) implementation of the GPIO seam.
+// libgpiod 1.6 (v1 API, bookworm) implementation of the GPIO seam.
 //
-// The version-dependent calls are all in this file. libgpiod 2.x renames
-// and reshapes them; a gpio_gpiod2.cpp beside this one would:
-//  - open chips by path with gpiod_chip_open("/dev/gpiochipN"): there is no
-//    gpiod_chip_open_by_label, so find the label by iterating /dev/gpiochip*
-//    and comparing gpiod_chip_info_get_label(gpiod_chip_get_info(chip));
-//  - find a line by name with gpiod_chip_get_line_offset_from_name();
-//  - request with gpiod_line_settings (direction output, output value),
-//    gpiod_line_config_add_line_settings, gpiod_request_config_set_consumer
-//    and gpiod_chip_request_lines(), which returns a gpiod_line_request;
-//  - drive with gpiod_line_request_set_value(request, offset, value) and
-//    release with gpiod_line_request_release().
-// struct gpiod_line, gpiod_chip_find_line, gpiod_line_request_output and
-// gpiod_line_set_value are gone in 2.x.
+// configure builds this file for libgpiod 1.6 <= v < 2 and
+// gpio_gpiod2.cpp for 2.x (trixie); the two behave the same, as
+// gpio_gpiod.hpp specifies, with the same messages word for word
+// (tests/unit/test_gpio_gpiod pins them): change both together.
+// libgpiod 1.6 finds a chip by label itself (gpiod_chip_open_by_label opens
+// every /dev/gpiochip* and fails on the first it cannot open); 2.x has no
+// such call, so gpio_gpiod2.cpp does that walk.
 
 #include "common/gpio_gpiod.hpp"
 
 #include <gpiod.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "common/text.hpp"
 
@@ -29,7 +22,7 @@ namespace {
 
 std::string errno_text(int e)
 {
-	return e ? std::strerror(e) : "unknown error";
+	return e ? errno_string(e) : "unknown error";
 }
 
 struct ChipCloser {
