@@ -1,7 +1,9 @@
 // The GPIO seam: what task/pi needs from GPIO lines, without saying how
-// they are driven. The real implementation (libgpiod) lives in
-// common/gpio_gpiod.{hpp,cpp}, its own library, so that only task/pi loads
-// libgpiod; the unit tests use a fake (tests/unit/fake_gpio.hpp).
+// they are driven. The real implementation (libgpiod) is declared in
+// common/gpio_gpiod.hpp and lives in common/gpio_gpiod1.cpp (libgpiod 1.6)
+// or gpio_gpiod2.cpp (2.x), whichever configure picks, in its own library,
+// so that only task/pi loads libgpiod; the unit tests use a fake
+// (tests/unit/fake_gpio.hpp).
 //
 // Pure: no I/O here.
 #pragma once

@@ -100,7 +100,7 @@ NodeLoad load_slurm_nodes(const char *slurm_conf)
 	// SHOW_MIXED: a node with some CPUs allocated shows as mixed, as
 	// in sinfo. SHOW_ALL: nodes of hidden partitions too.
 	if (slurm_load_node(0, &msg, SHOW_ALL | SHOW_MIXED) != SLURM_SUCCESS) {
-		int e = slurm_get_errno();
+		int e = errno;
 		std::string where = slurm_conf && *slurm_conf
 					    ? "SLURM_CONF=" + std::string(slurm_conf)
 					    : std::string("SLURM_CONF unset: /etc/slurm/slurm.conf");

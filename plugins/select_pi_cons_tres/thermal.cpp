@@ -1,15 +1,10 @@
 #include "plugins/select_pi_cons_tres/thermal.hpp"
 
-extern "C" {
-#include "src/common/bitstring.h"
-#include "src/common/log.h"
-#include "src/common/read_config.h"
-#include "src/common/xmalloc.h"
-}
 
 #include <cstring>
 #include <ctime>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/board_table.hpp"
@@ -118,11 +113,10 @@ const char *mode_name(uint16_t mode)
 
 bool debug_select() { return slurm_conf.debug_flags & DEBUG_FLAG_SELECT_TYPE; }
 
-// The wait reason slurm-pi gives a job. select_nodes() keeps a reason set
-// by the select plugin only for a few legacy codes, so slurm-pi borrows
-// WAIT_BLOCK_D_ACTION (a Blue Gene leftover nothing else sets) and puts
-// its text in state_desc, which squeue and scontrol show in its place.
-constexpr enum job_state_reason kReason = WAIT_BLOCK_D_ACTION;
+// The wait reason slurm-pi gives a job, where this Slurm keeps one a
+// select plugin sets (pi_slurm_ctld.h: 22.05 does, through a borrowed
+// code whose state_desc squeue and scontrol show; 24.11 does not).
+constexpr enum job_state_reason kReason = pislurm::kOwnWaitReason;
 constexpr char kReasonPrefix[] = "slurm-pi: ";
 
 bool has_our_reason(const job_record_t *job_ptr)
@@ -131,13 +125,33 @@ bool has_our_reason(const job_record_t *job_ptr)
 	       std::strncmp(job_ptr->state_desc, kReasonPrefix, sizeof(kReasonPrefix) - 1) == 0;
 }
 
+// Where the reason cannot be shown (24.11), it is logged once per job and
+// change: the last reason logged for each job still held back.
+std::unordered_map<uint32_t, std::string> g_logged_reasons;
+
 // After cons_tres's answer in RUN_NOW: when the policy left nodes out and
 // the job got none, say so; otherwise take back a reason of ours from an
 // earlier try, so that Slurm gives its own (Resources, Priority...).
 void set_wait_reason(job_record_t *job_ptr, int rc, ThermalPolicy policy,
 		     const char *source, int candidates, int hot, int critical)
 {
-	if (rc != SLURM_SUCCESS && hot + critical > 0) {
+	bool held_back = rc != SLURM_SUCCESS && hot + critical > 0;
+	if (!pislurm::kHasOwnWaitReason) {
+		if (!held_back) {
+			g_logged_reasons.erase(job_ptr->job_id);
+			return;
+		}
+		std::string why = placement_wait_reason(policy, source, candidates, hot, critical);
+		if (g_logged_reasons.size() > 10000) // jobs that ended held back
+			g_logged_reasons.clear();
+		std::string &last = g_logged_reasons[job_ptr->job_id];
+		if (last != why) {
+			info(PI_SELECT ": JobId=%u pending: %s", job_ptr->job_id, why.c_str());
+			last = why;
+		}
+		return;
+	}
+	if (held_back) {
 		std::string why = placement_wait_reason(policy, source, candidates, hot, critical);
 		if (has_our_reason(job_ptr) && why == job_ptr->state_desc)
 			return;

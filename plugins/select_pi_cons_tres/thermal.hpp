@@ -5,12 +5,7 @@
 // every sched_weight back. Any failure here falls back to plain cons_tres.
 #pragma once
 
-extern "C" {
-#include "config.h"
-
-#include "src/common/slurm_xlator.h"
-#include "src/slurmctld/slurmctld.h"
-}
+#include "pi_slurm_ctld.h"
 
 namespace piselect {
 

@@ -1,12 +1,6 @@
 #include "plugins/select_pi_cons_tres/timing.hpp"
 
-extern "C" {
-#include "config.h"
-
-#include "src/common/slurm_xlator.h"
-#include "src/common/log.h"
-#include "src/common/select.h"
-}
+#include "pi_slurm_ctld.h"
 
 #include <atomic>
 #include <ctime>

@@ -54,7 +54,7 @@ UniqueFd open_state_dir(bool create)
 
 std::string slurm_error_text()
 {
-	int e = slurm_get_errno();
+	int e = errno;
 	const char *s = slurm_strerror(e);
 	return s ? std::string(s) : "error " + std::to_string(e);
 }

@@ -29,17 +29,9 @@
 
 #include "plugins/task_pi/agent.hpp"
 
+#include "pi_slurm_node.h"
+
 extern "C" {
-#include "config.h"
-
-#include "src/common/slurm_xlator.h"
-#include "src/common/log.h"
-#include "src/common/list.h"
-#include "src/common/read_config.h"
-#include "src/common/stepd_api.h"
-#include "src/common/xmalloc.h"
-#include "src/slurmd/slurmd/slurmd.h"
-
 // slurmd's own configuration (slurmd.c). Weak: a process without it gives
 // a null address instead of failing to load the plugin.
 extern slurmd_conf_t *conf __attribute__((weak));
@@ -159,7 +151,7 @@ bool steps_running(const std::string &node)
 	std::string spool = slurmd_spooldir();
 	if (spool.empty())
 		return false;
-	List steps = stepd_available(spool.c_str(), node.c_str());
+	auto *steps = stepd_available(spool.c_str(), node.c_str());
 	bool any = steps && list_count(steps) > 0;
 	FREE_NULL_LIST(steps);
 	return any;

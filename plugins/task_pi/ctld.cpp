@@ -10,6 +10,8 @@ extern "C" {
 
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <cstdlib>
 
 namespace taskpi {
@@ -22,7 +24,7 @@ bool send_update(update_node_msg_t &msg, const std::string &node,
 	msg.node_names = const_cast<char *>(node.c_str());
 	if (slurm_update_node(&msg) == SLURM_SUCCESS)
 		return true;
-	*why = slurm_strerror(slurm_get_errno());
+	*why = slurm_strerror(errno);
 	return false;
 }
 
@@ -33,7 +35,7 @@ std::optional<NodeView> load_node(const std::string &node, std::string *why)
 	node_info_msg_t *msg = nullptr;
 	if (slurm_load_node_single(&msg, const_cast<char *>(node.c_str()),
 				   SHOW_ALL) != SLURM_SUCCESS) {
-		*why = slurm_strerror(slurm_get_errno());
+		*why = slurm_strerror(errno);
 		return std::nullopt;
 	}
 	std::optional<NodeView> view;
@@ -82,7 +84,7 @@ std::optional<JobView> load_job(std::uint32_t job_id, std::string *why)
 {
 	job_info_msg_t *msg = nullptr;
 	if (slurm_load_job(&msg, job_id, SHOW_ALL) != SLURM_SUCCESS) {
-		*why = slurm_strerror(slurm_get_errno());
+		*why = slurm_strerror(errno);
 		return std::nullopt;
 	}
 	std::optional<JobView> view;
@@ -93,7 +95,7 @@ std::optional<JobView> load_job(std::uint32_t job_id, std::string *why)
 		view.emplace();
 		view->admin_comment = j.admin_comment ? j.admin_comment : "";
 		if (j.nodes && *j.nodes) {
-			hostlist_t hl = slurm_hostlist_create(j.nodes);
+			auto *hl = slurm_hostlist_create(j.nodes);
 			char *h;
 			while (hl && (h = slurm_hostlist_shift(hl))) {
 				view->nodes.emplace_back(h);
@@ -119,7 +121,7 @@ bool update_admin_comment(std::uint32_t job_id, const std::string &text,
 	desc.admin_comment = const_cast<char *>(text.c_str());
 	if (slurm_update_job(&desc) == SLURM_SUCCESS)
 		return true;
-	*why = slurm_strerror(slurm_get_errno());
+	*why = slurm_strerror(errno);
 	return false;
 }
 

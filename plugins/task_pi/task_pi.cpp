@@ -12,16 +12,9 @@
 // for a job that asked for --thermal-report it then shares the node's
 // summary and, at the end of the batch step, writes the report (report.cpp).
 
+#include "pi_slurm_node.h"
+
 extern "C" {
-#include "config.h"
-
-#include "src/common/slurm_xlator.h"
-#include "src/common/env.h"
-#include "src/common/log.h"
-#include "src/common/run_in_daemon.h"
-#include "src/slurmd/slurmd/slurmd.h"
-#include "src/slurmd/slurmstepd/slurmstepd_job.h"
-
 // The configuration of slurmd, or of slurmstepd (which gets slurmd's, with
 // SlurmdSpoolDir's %n/%h expanded). Weak: see agent.cpp.
 extern slurmd_conf_t *conf __attribute__((weak));
@@ -182,6 +175,9 @@ extern "C" int fini(void)
 	return SLURM_SUCCESS;
 }
 
+// The hooks every supported Slurm has. Those only one release has are in
+// plugins/slurm-<version>/task_hooks.cpp.
+
 extern "C" int task_p_slurmd_batch_request(batch_job_launch_msg_t *)
 {
 	return SLURM_SUCCESS;
@@ -193,36 +189,11 @@ extern "C" int task_p_slurmd_launch_request(launch_tasks_request_msg_t *,
 	return SLURM_SUCCESS;
 }
 
-extern "C" int task_p_slurmd_suspend_job(uint32_t)
-{
-	return SLURM_SUCCESS;
-}
-
-extern "C" int task_p_slurmd_resume_job(uint32_t)
-{
-	return SLURM_SUCCESS;
-}
-
 // slurmstepd, as root, before the step's tasks start (batch and srun steps
 // in _fork_all_tasks, the extern step in _spawn_job_container).
 extern "C" int task_p_pre_setuid(stepd_step_rec_t *)
 {
 	g_step_start = std::time(nullptr);
-	return SLURM_SUCCESS;
-}
-
-extern "C" int task_p_pre_set_affinity(stepd_step_rec_t *, uint32_t)
-{
-	return SLURM_SUCCESS;
-}
-
-extern "C" int task_p_set_affinity(stepd_step_rec_t *, uint32_t)
-{
-	return SLURM_SUCCESS;
-}
-
-extern "C" int task_p_post_set_affinity(stepd_step_rec_t *, uint32_t)
-{
 	return SLURM_SUCCESS;
 }
 
