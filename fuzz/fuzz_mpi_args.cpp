@@ -7,7 +7,8 @@
 //     on a fixed list of interfaces), an --mpi-wiring (parse_wiring()) and
 //     a SLURM_PI_MPI_WIRED record (parse_wired());
 //   - the step's environment, the pieces of the form NAME=VALUE, for
-//     plan_wiring();
+//     plan_wiring() (with each resolved interface, none, and the first
+//     piece as both value and name);
 //   - the whole input a batch script, for script_runs_mpirun().
 // Properties: nothing throws; every message starts with "slurm-pi mpi: "
 // and has no raw control character; accepted arguments and interface
@@ -16,8 +17,10 @@
 // SLURM_PI_MPI_WIRED, whose record reads back as what it set, sets no
 // value with a space or newline (from an interface value that has none),
 // never changes a variable the user set, and never sets an *_if_include
-// next to the user's *_if_exclude; a script whose every line is a comment
-// runs no mpirun.
+// next to the user's *_if_exclude, sets PRTE_MCA_* only for Open MPI 5 and
+// OMPI_MCA_oob_* only for 4, gives PRRTE the interface's name, next to
+// none of the user's PRRTE synonyms; a script whose every line is a
+// comment runs no mpirun.
 #include <map>
 #include <optional>
 #include <string>
@@ -106,8 +109,8 @@ MpiArgs check_args(const std::vector<std::string> &pieces, int openmpi)
 	return r.args;
 }
 
-// The resolved value, or nullopt.
-std::optional<std::string> check_iface(const std::string &piece,
+// The resolved choice, or nullopt.
+std::optional<IfaceChoice> check_iface(const std::string &piece,
 				       std::optional<std::uint32_t> route_src)
 {
 	std::string why;
@@ -148,10 +151,20 @@ std::optional<std::string> check_iface(const std::string &piece,
 				FUZZ_CHECK(!i.loopback, "chose loopback");
 		}
 	FUZZ_CHECK(found, "chose %s, not an interface of the node", c.iface.c_str());
-	return c.value;
+	return c;
 }
 
-void check_plan(const MpiArgs &a, std::string_view iface,
+// A choice of value and name, as resolve_iface() never makes one: for
+// the arbitrary pieces.
+IfaceChoice choice_of(std::string_view value)
+{
+	IfaceChoice c;
+	c.value = std::string(value);
+	c.iface = std::string(value);
+	return c;
+}
+
+void check_plan(const MpiArgs &a, const IfaceChoice &iface,
 		const std::map<std::string, std::string, std::less<>> &env)
 {
 	auto current = [&](std::string_view name) -> std::optional<std::string> {
@@ -163,7 +176,7 @@ void check_plan(const MpiArgs &a, std::string_view iface,
 	WiringPlan p = plan_wiring(a, iface, current);
 	FUZZ_CHECK(!p.set.empty() && p.set.back().name == kWiredVar, "last is not %s",
 		   std::string(kWiredVar).c_str());
-	const bool clean_iface = !has_blank(iface);
+	const bool clean_iface = !has_blank(iface.value) && !has_blank(iface.iface);
 	const std::vector<EnvVar> before =
 		parse_wired(current(kWiredVar).value_or(""));
 	auto recorded = [&](std::string_view name, const std::string &value) {
@@ -186,6 +199,23 @@ void check_plan(const MpiArgs &a, std::string_view iface,
 			if (auto cur = current(ex))
 				FUZZ_CHECK(recorded(ex, *cur), "%s next to the user's %s",
 					   v.name.c_str(), ex.c_str());
+		}
+		// Open MPI 5: PRRTE's include gets the interface's name, and
+		// never goes next to a synonym the user set.
+		FUZZ_CHECK(!v.name.starts_with("PRTE_MCA_") ||
+				   (a.openmpi >= 5 && v.name == "PRTE_MCA_prte_if_include"),
+			   "%s for Open MPI %d", v.name.c_str(), a.openmpi);
+		FUZZ_CHECK(v.name.find("oob") == std::string::npos || a.openmpi == 4,
+			   "%s for Open MPI %d", v.name.c_str(), a.openmpi);
+		if (v.name == "PRTE_MCA_prte_if_include") {
+			FUZZ_CHECK(v.value == iface.iface, "PRRTE got %s, not the name %s",
+				   v.value.c_str(), iface.iface.c_str());
+			for (std::string_view syn :
+			     {"PRTE_MCA_oob_tcp_if_include", "PRTE_MCA_oob_tcp_include",
+			      "PRTE_MCA_oob_tcp_if_exclude", "PRTE_MCA_oob_tcp_exclude"})
+				if (auto cur = current(syn))
+					FUZZ_CHECK(recorded(syn, *cur), "%s next to the user's %s",
+						   v.name.c_str(), std::string(syn).c_str());
 		}
 	}
 	FUZZ_CHECK(set.size() <= 4, "%zu variables", set.size());
@@ -240,7 +270,7 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char *data, std::size_t siz
 		MpiArgs args = check_args(pieces, openmpi);
 
 		std::map<std::string, std::string, std::less<>> env;
-		std::vector<std::string> ifaces;
+		std::vector<IfaceChoice> ifaces;
 		for (const std::string &piece : pieces) {
 			if (auto v = check_iface(piece, route_src))
 				ifaces.push_back(*v);
@@ -260,11 +290,11 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char *data, std::size_t siz
 			if (eq != std::string::npos && eq > 0)
 				env[piece.substr(0, eq)] = piece.substr(eq + 1);
 		}
-		for (const std::string &v : ifaces)
+		for (const IfaceChoice &v : ifaces)
 			check_plan(args, v, env);
-		check_plan(args, "", env);
+		check_plan(args, choice_of(""), env);
 		if (!pieces.empty())
-			check_plan(args, pieces[0], env);
+			check_plan(args, choice_of(pieces[0]), env);
 		check_script(text);
 	} catch (const std::exception &e) {
 		FUZZ_CHECK(false, "exception: %s", e.what());

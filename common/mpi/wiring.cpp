@@ -454,7 +454,7 @@ std::vector<EnvVar> parse_wired(std::string_view s)
 	return out;
 }
 
-WiringPlan plan_wiring(const MpiArgs &a, std::string_view iface,
+WiringPlan plan_wiring(const MpiArgs &a, const IfaceChoice &iface,
 		       const std::function<std::optional<std::string>(std::string_view)> &current)
 {
 	WiringPlan plan;
@@ -464,9 +464,17 @@ WiringPlan plan_wiring(const MpiArgs &a, std::string_view iface,
 			return v.name == name && v.value == value;
 		});
 	};
+	// The user's value of `name`: set, and not recorded as the plugin's.
+	auto users = [&](std::string_view name) -> std::optional<std::string> {
+		auto cur = current(name);
+		if (cur && ours(name, *cur))
+			return std::nullopt;
+		return cur;
+	};
 	std::vector<EnvVar> record;
 	auto want = [&](std::string name, std::string_view value,
-			std::string_view exclude = {}) {
+			std::initializer_list<std::string_view> excludes = {},
+			std::initializer_list<std::string_view> synonyms = {}) {
 		// The record is space-separated: a value with a space or a
 		// control character (none of the callers' can have one) is not
 		// set at all.
@@ -474,27 +482,35 @@ WiringPlan plan_wiring(const MpiArgs &a, std::string_view iface,
 			    return static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
 		    }))
 			return;
-		if (!exclude.empty()) {
-			if (auto ex = current(exclude); ex && !ours(exclude, *ex)) {
-				plan.kept.push_back(std::string(exclude) + "=" + *ex + " (so not " +
-						    name + ")");
+		for (auto ex : excludes)
+			if (auto v = users(ex)) {
+				plan.kept.push_back(std::string(ex) + "=" + *v + " (so not " + name +
+						    ")");
 				return;
 			}
-		}
-		if (auto cur = current(name); cur && !ours(name, *cur)) {
+		if (auto cur = users(name)) {
 			plan.kept.push_back(name + "=" + *cur);
 			return;
 		}
+		for (auto syn : synonyms)
+			if (auto v = users(syn)) {
+				plan.kept.push_back(std::string(syn) + "=" + *v + " (so not " + name +
+						    ")");
+				return;
+			}
 		plan.set.push_back({name, std::string(value)});
 		record.push_back({std::move(name), std::string(value)});
 	};
-	want("OMPI_MCA_btl_tcp_if_include", iface, "OMPI_MCA_btl_tcp_if_exclude");
+	want("OMPI_MCA_btl_tcp_if_include", iface.value, {"OMPI_MCA_btl_tcp_if_exclude"});
 	if (a.openmpi >= 5)
-		// Open MPI 5: the out-of-band channel is PRRTE's (prterun and
-		// its daemons read PRTE_MCA_*).
-		want("PRTE_MCA_oob_tcp_if_include", iface, "PRTE_MCA_oob_tcp_if_exclude");
+		// Open MPI 5: the OOB is PRRTE's, and gets the name (see
+		// wiring.hpp: PRRTE 3.0.8 cannot match a network).
+		want("PRTE_MCA_prte_if_include", iface.value.empty() ? "" : iface.iface,
+		     {"PRTE_MCA_prte_if_exclude", "PRTE_MCA_oob_tcp_if_exclude",
+		      "PRTE_MCA_oob_tcp_exclude"},
+		     {"PRTE_MCA_oob_tcp_if_include", "PRTE_MCA_oob_tcp_include"});
 	else
-		want("OMPI_MCA_oob_tcp_if_include", iface, "OMPI_MCA_oob_tcp_if_exclude");
+		want("OMPI_MCA_oob_tcp_if_include", iface.value, {"OMPI_MCA_oob_tcp_if_exclude"});
 	want("OMPI_MCA_pml", a.pml);
 	want("OMPI_MCA_btl", a.btl);
 	std::string rec;
@@ -564,11 +580,14 @@ bool script_runs_mpirun(std::string_view script)
 	return false;
 }
 
-std::string root_mpirun_message(std::string_view node)
+std::string root_mpirun_message(std::string_view node, int openmpi)
 {
+	// Open MPI 5's mpirun is PRRTE's prterun, which says so; both honour
+	// OMPI_ALLOW_RUN_AS_ROOT (checked with 4.1.4 and 5.0.7).
+	const std::string refusal = openmpi >= 5 ? "prterun" : "mpirun";
 	return mpi_message(
 		node, "this job runs as root, and Open MPI's mpirun refuses to run as root "
-		      "(\"mpirun has detected an attempt to run as root\"). Submit it as a "
+		      "(\"" + refusal + " has detected an attempt to run as root\"). Submit it as a "
 		      "regular user, e.g. `sudo -u pi sbatch job.sh`; the user needs the same "
 		      "uid on every node. Only if you must, export OMPI_ALLOW_RUN_AS_ROOT=1 "
 		      "and OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 in the script.");

@@ -192,16 +192,30 @@ struct WiringPlan {
 	std::vector<std::string> kept;
 };
 
-// What to set for Open MPI `openmpi` (4 or 5) with interface value `iface`
-// ("" = no interface setting) and args' pml and btl. `current` gives a
-// variable's value in the step's environment, nullopt if unset.
-//   - A variable the user set is never changed. A variable counts as the
-//     plugin's own when kWiredVar records it with its current value; then
-//     it gets this step's value (a --mpi-iface on an srun inside a batch
-//     script wins over the script's wiring).
+// What to set for Open MPI `a.openmpi` (4 or 5) with the interface
+// resolve_iface() chose (value "" = no interface setting) and args' pml
+// and btl. `current` gives a variable's value in the step's environment,
+// nullopt if unset. The names, checked against Debian's 4.1.4 and 5.0.7
+// (ompi_info --all --parsable, prte_info --all):
+//   4: OMPI_MCA_btl_tcp_if_include=VALUE  OMPI_MCA_oob_tcp_if_include=VALUE
+//   5: OMPI_MCA_btl_tcp_if_include=VALUE  PRTE_MCA_prte_if_include=IFACE
+//   both: OMPI_MCA_pml, OMPI_MCA_btl (vader is sm in 5's default_btl()).
+// Open MPI 5's OOB is PRRTE's: it ignores OMPI_MCA_oob_*, and reads
+// prte_if_include (oob_tcp_if_include and oob_tcp_include are deprecated
+// synonyms that win over it when both are set). It gets the interface's
+// name, not the network: PRRTE 3.0.8, in Open MPI 5.0.7, looks a network
+// up by the wrong interface index, warns "Did not find interface matching
+// this subnet" and then uses every interface (fixed in PRRTE 3.0.9, Open
+// MPI 5.0.8). prterun hands its PRTE_MCA_* to the daemons it starts, so
+// the batch node's name applies on every node of an mpirun.
+//   - A variable the user set is never changed, nor one whose synonym the
+//     user set. A variable counts as the plugin's own when kWiredVar
+//     records it with its current value; then it gets this step's value
+//     (a --mpi-iface on an srun inside a batch script wins over the
+//     script's wiring).
 //   - An *_if_include is not set when the user set the matching
-//     *_if_exclude: Open MPI refuses both.
-WiringPlan plan_wiring(const MpiArgs &a, std::string_view iface,
+//     *_if_exclude (or a synonym of it): Open MPI refuses both.
+WiringPlan plan_wiring(const MpiArgs &a, const IfaceChoice &iface,
 		       const std::function<std::optional<std::string>(std::string_view)> &current);
 
 // The record in kWiredVar's format, parsed: NAME=VALUE pairs; malformed
@@ -221,7 +235,8 @@ std::string pmix_problem(std::string_view node, std::string_view plugin_path, bo
 // orterun or prterun (also as a path's last component) outside a comment.
 bool script_runs_mpirun(std::string_view script);
 
-// The message for a job that runs mpirun as root.
-std::string root_mpirun_message(std::string_view node);
+// The message for a job that runs mpirun as root, quoting the refusal of
+// Open MPI `openmpi` (4: mpirun's, 5: PRRTE's prterun's).
+std::string root_mpirun_message(std::string_view node, int openmpi);
 
 } // namespace slurmpi

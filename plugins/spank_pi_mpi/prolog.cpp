@@ -16,6 +16,7 @@ extern "C" {
 #include <slurm/slurm.h>
 }
 
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <string>
@@ -46,10 +47,10 @@ int job_prolog(spank_t sp, int ac, char **av)
 	std::string msg = problem;
 	if (slurm_notify_job(id, msg.data()) != SLURM_SUCCESS)
 		slurm_error(PI_MPI ": job %u: cannot tell srun: %s", id,
-			    slurm_strerror(slurm_get_errno()));
+			    slurm_strerror(errno));
 	if (slurm_kill_job(id, SIGKILL, 0) != SLURM_SUCCESS)
 		slurm_error(PI_MPI ": job %u: cannot end the job: %s", id,
-			    slurm_strerror(slurm_get_errno()));
+			    slurm_strerror(errno));
 	return 0;
 }
 

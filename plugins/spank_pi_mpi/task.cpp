@@ -29,6 +29,7 @@ extern "C" {
 #include "common/text.hpp"
 #include "plugins/spank_common.hpp"
 #include "plugins/spank_pi_mpi/node.hpp"
+#include "slurmpi_config.h"
 
 namespace pimpi {
 
@@ -39,6 +40,7 @@ namespace {
 std::string g_fail;  // fail the step's tasks with this, whatever the step
 std::string g_iface; // the interface problem: fails MPI steps only
 std::string g_warn;  // printed into an MPI step's output, which goes on
+int g_openmpi = SLURMPI_OPENMPI_MAJOR; // whose names and messages the step gets
 
 std::optional<std::string> step_env(spank_t sp, const char *name)
 {
@@ -103,6 +105,8 @@ void task_user_init(spank_t sp, int ac, char **av)
 	g_iface.clear();
 	g_warn.clear();
 	auto args = node_args(ac, av);
+	if (args)
+		g_openmpi = args->openmpi;
 	uint32_t job = 0, step = 0;
 	if (!args || spank_get_item(sp, S_JOB_ID, &job) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_JOB_STEPID, &step) != ESPANK_SUCCESS)
@@ -168,7 +172,7 @@ void task_user_init(spank_t sp, int ac, char **av)
 		slurm_info(PI_MPI ": job %u step %u: %s", job, step, choice.error.c_str());
 	}
 
-	auto plan = slurmpi::plan_wiring(*args, choice.value,
+	auto plan = slurmpi::plan_wiring(*args, choice,
 					 [&](std::string_view name) { return step_env(sp, std::string(name).c_str()); });
 	std::vector<std::string> names;
 	for (const auto &v : plan.set) {
@@ -224,7 +228,7 @@ int task_init_privileged(spank_t sp)
 	if (!g_warn.empty() && mpi)
 		say(g_warn);
 	if (batch && mpi && uid == 0 && step_env(sp, "OMPI_ALLOW_RUN_AS_ROOT") != "1")
-		say(slurmpi::root_mpirun_message(node_name(sp)));
+		say(slurmpi::root_mpirun_message(node_name(sp), g_openmpi));
 	return 0;
 }
 

@@ -125,6 +125,15 @@ MpiArgs default_args(int openmpi = 4)
 	return r.args;
 }
 
+// What resolve_iface() chose: the value for *_if_include and the interface.
+IfaceChoice chose(std::string value, std::string iface)
+{
+	IfaceChoice c;
+	c.value = std::move(value);
+	c.iface = std::move(iface);
+	return c;
+}
+
 const EnvVar *find_set(const WiringPlan &p, std::string_view name)
 {
 	for (const auto &v : p.set)
@@ -587,7 +596,7 @@ Test(wiring, on_and_off)
 Test(plan, empty_environment_openmpi_4)
 {
 	Env env;
-	auto p = plan_wiring(default_args(4), "10.11.0.0/24", env.fn());
+	auto p = plan_wiring(default_args(4), chose("10.11.0.0/24", "eth0"), env.fn());
 	cr_assert_eq(p.set.size(), 5u);
 	cr_assert(p.set[0] == (EnvVar{"OMPI_MCA_btl_tcp_if_include", "10.11.0.0/24"}));
 	cr_assert(p.set[1] == (EnvVar{"OMPI_MCA_oob_tcp_if_include", "10.11.0.0/24"}));
@@ -604,22 +613,83 @@ Test(plan, empty_environment_openmpi_4)
 		cr_assert(rec[i] == p.set[i]);
 }
 
-Test(plan, openmpi_5_uses_prrte_for_oob)
+Test(plan, empty_environment_openmpi_5)
+{
+	// Open MPI 5.0.7: the BTL takes the network; PRRTE's OOB reads
+	// PRTE_MCA_prte_if_include (not OMPI_MCA_oob_*), and gets the name.
+	Env env;
+	auto p = plan_wiring(default_args(5), chose("10.11.0.0/24", "eth0"), env.fn());
+	cr_assert_eq(p.set.size(), 5u);
+	cr_assert(p.set[0] == (EnvVar{"OMPI_MCA_btl_tcp_if_include", "10.11.0.0/24"}));
+	cr_assert(p.set[1] == (EnvVar{"PRTE_MCA_prte_if_include", "eth0"}));
+	cr_assert(p.set[2] == (EnvVar{"OMPI_MCA_pml", "ob1"}));
+	cr_assert(p.set[3] == (EnvVar{"OMPI_MCA_btl", "self,sm,tcp"}));
+	assert_sv_eq(wired(p), "OMPI_MCA_btl_tcp_if_include=10.11.0.0/24 "
+			       "PRTE_MCA_prte_if_include=eth0 OMPI_MCA_pml=ob1 "
+			       "OMPI_MCA_btl=self,sm,tcp");
+	cr_assert(p.kept.empty());
+	for (auto n : {"OMPI_MCA_oob_tcp_if_include", "PRTE_MCA_oob_tcp_if_include"})
+		cr_assert_null(find_set(p, n), "%s", n);
+	auto rec = parse_wired(wired(p));
+	cr_assert_eq(rec.size(), 4u);
+	for (std::size_t i = 0; i < 4; i++)
+		cr_assert(rec[i] == p.set[i]);
+
+	// A named interface or a network (--mpi-iface=eth0, iface=CIDR) alike.
+	p = plan_wiring(default_args(5), chose("eth0", "eth0"), env.fn());
+	expect_set(p, "OMPI_MCA_btl_tcp_if_include", "eth0");
+	expect_set(p, "PRTE_MCA_prte_if_include", "eth0");
+	p = plan_wiring(default_args(5), chose("10.11.0.2/32", "ppp0"), env.fn());
+	expect_set(p, "PRTE_MCA_prte_if_include", "ppp0");
+}
+
+Test(plan, openmpi_5_users_prrte_synonyms_are_kept)
+{
+	// PRRTE reads its deprecated synonyms too, and they win over
+	// prte_if_include: the user's own one stays alone.
+	for (auto syn : {"PRTE_MCA_oob_tcp_if_include", "PRTE_MCA_oob_tcp_include",
+			 "PRTE_MCA_prte_if_include"}) {
+		Env env;
+		env.vars[syn] = "wlan0";
+		auto p = plan_wiring(default_args(5), chose("10.11.0.0/24", "eth0"), env.fn());
+		cr_assert_null(find_set(p, "PRTE_MCA_prte_if_include"), "%s", syn);
+		cr_assert(in_kept(p, std::string(syn) + "=wlan0"), "%s", syn);
+		expect_set(p, "OMPI_MCA_btl_tcp_if_include", "10.11.0.0/24");
+		cr_assert(!contains(wired(p), "PRTE_MCA"), "%s", wired(p).c_str());
+	}
+	// An OMPI_MCA_oob_* of the user's is Open MPI 4's: 5 ignores it.
+	Env env;
+	env.vars["OMPI_MCA_oob_tcp_if_include"] = "wlan0";
+	auto p = plan_wiring(default_args(5), chose("10.11.0.0/24", "eth0"), env.fn());
+	expect_set(p, "PRTE_MCA_prte_if_include", "eth0");
+}
+
+Test(plan, openmpi_5_nested_step_replaces_its_own_value)
 {
 	Env env;
-	auto p = plan_wiring(default_args(5), "eth0", env.fn());
-	expect_set(p, "OMPI_MCA_btl_tcp_if_include", "eth0");
-	expect_set(p, "PRTE_MCA_oob_tcp_if_include", "eth0");
-	cr_assert_null(find_set(p, "OMPI_MCA_oob_tcp_if_include"));
-	expect_set(p, "OMPI_MCA_btl", "self,sm,tcp");
-	cr_assert(contains(wired(p), "PRTE_MCA_oob_tcp_if_include=eth0"));
+	auto outer = plan_wiring(default_args(5), chose("10.11.0.0/24", "eth0"), env.fn());
+	for (const auto &v : outer.set)
+		env.vars[v.name] = v.value;
+	auto inner = plan_wiring(default_args(5), chose("192.168.50.0/24", "wlan0"), env.fn());
+	expect_set(inner, "OMPI_MCA_btl_tcp_if_include", "192.168.50.0/24");
+	expect_set(inner, "PRTE_MCA_prte_if_include", "wlan0");
+	cr_assert(inner.kept.empty(), "kept %s", inner.kept[0].c_str());
+}
+
+Test(plan, openmpi_5_no_interface)
+{
+	Env env;
+	auto p = plan_wiring(default_args(5), chose("", ""), env.fn());
+	cr_assert_null(find_set(p, "OMPI_MCA_btl_tcp_if_include"));
+	cr_assert_null(find_set(p, "PRTE_MCA_prte_if_include"));
+	assert_sv_eq(wired(p), "OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,sm,tcp");
 }
 
 Test(plan, user_value_survives)
 {
 	Env env;
 	env.vars["OMPI_MCA_btl_tcp_if_include"] = "wlan0";
-	auto p = plan_wiring(default_args(), "10.11.0.0/24", env.fn());
+	auto p = plan_wiring(default_args(), chose("10.11.0.0/24", "eth0"), env.fn());
 	cr_assert_null(find_set(p, "OMPI_MCA_btl_tcp_if_include"));
 	cr_assert(in_kept(p, "OMPI_MCA_btl_tcp_if_include=wlan0"));
 	expect_set(p, "OMPI_MCA_oob_tcp_if_include", "10.11.0.0/24");
@@ -632,26 +702,39 @@ Test(plan, user_exclude_suppresses_include)
 {
 	Env env;
 	env.vars["OMPI_MCA_btl_tcp_if_exclude"] = "docker0,lo";
-	auto p = plan_wiring(default_args(), "10.11.0.0/24", env.fn());
+	auto p = plan_wiring(default_args(), chose("10.11.0.0/24", "eth0"), env.fn());
 	cr_assert_null(find_set(p, "OMPI_MCA_btl_tcp_if_include"));
 	cr_assert(in_kept(p, "OMPI_MCA_btl_tcp_if_exclude=docker0,lo"));
 	expect_set(p, "OMPI_MCA_oob_tcp_if_include", "10.11.0.0/24");
 
+	// Open MPI 5: PRRTE refuses prte_if_include next to prte_if_exclude
+	// or either of its synonyms ("Only one of these can be given").
+	for (auto ex : {"PRTE_MCA_prte_if_exclude", "PRTE_MCA_oob_tcp_if_exclude",
+			"PRTE_MCA_oob_tcp_exclude"}) {
+		Env env5;
+		env5.vars[ex] = "docker0";
+		p = plan_wiring(default_args(5), chose("10.11.0.0/24", "eth0"), env5.fn());
+		cr_assert_null(find_set(p, "PRTE_MCA_prte_if_include"), "%s", ex);
+		cr_assert(in_kept(p, std::string(ex) + "=docker0 (so not PRTE_MCA_prte_if_include)"),
+			  "%s", ex);
+		expect_set(p, "OMPI_MCA_btl_tcp_if_include", "10.11.0.0/24");
+	}
+	// and Open MPI's BTL exclude stops only the BTL's include.
 	Env env5;
-	env5.vars["PRTE_MCA_oob_tcp_if_exclude"] = "docker0";
-	p = plan_wiring(default_args(5), "eth0", env5.fn());
-	cr_assert_null(find_set(p, "PRTE_MCA_oob_tcp_if_include"));
-	expect_set(p, "OMPI_MCA_btl_tcp_if_include", "eth0");
+	env5.vars["OMPI_MCA_btl_tcp_if_exclude"] = "docker0";
+	p = plan_wiring(default_args(5), chose("10.11.0.0/24", "eth0"), env5.fn());
+	cr_assert_null(find_set(p, "OMPI_MCA_btl_tcp_if_include"));
+	expect_set(p, "PRTE_MCA_prte_if_include", "eth0");
 }
 
 Test(plan, nested_step_replaces_its_own_value)
 {
 	// The batch script's step wired eth0; an srun inside it asks for wlan0.
 	Env env;
-	auto outer = plan_wiring(default_args(), "eth0", env.fn());
+	auto outer = plan_wiring(default_args(), chose("eth0", "eth0"), env.fn());
 	for (const auto &v : outer.set)
 		env.vars[v.name] = v.value;
-	auto inner = plan_wiring(default_args(), "wlan0", env.fn());
+	auto inner = plan_wiring(default_args(), chose("wlan0", "wlan0"), env.fn());
 	expect_set(inner, "OMPI_MCA_btl_tcp_if_include", "wlan0");
 	expect_set(inner, "OMPI_MCA_oob_tcp_if_include", "wlan0");
 	expect_set(inner, "OMPI_MCA_pml", "ob1");
@@ -665,7 +748,7 @@ Test(plan, changed_recorded_value_is_the_users)
 	env.vars["SLURM_PI_MPI_WIRED"] = "OMPI_MCA_btl_tcp_if_include=eth0 OMPI_MCA_pml=ob1";
 	env.vars["OMPI_MCA_btl_tcp_if_include"] = "end0"; // changed by the user since
 	env.vars["OMPI_MCA_pml"] = "ob1";
-	auto p = plan_wiring(default_args(), "wlan0", env.fn());
+	auto p = plan_wiring(default_args(), chose("wlan0", "wlan0"), env.fn());
 	cr_assert_null(find_set(p, "OMPI_MCA_btl_tcp_if_include"));
 	cr_assert(in_kept(p, "OMPI_MCA_btl_tcp_if_include=end0"));
 	expect_set(p, "OMPI_MCA_pml", "ob1");
@@ -678,7 +761,7 @@ Test(plan, recorded_exclude_does_not_suppress)
 	Env env;
 	env.vars["SLURM_PI_MPI_WIRED"] = "OMPI_MCA_btl_tcp_if_exclude=lo";
 	env.vars["OMPI_MCA_btl_tcp_if_exclude"] = "lo";
-	auto p = plan_wiring(default_args(), "eth0", env.fn());
+	auto p = plan_wiring(default_args(), chose("eth0", "eth0"), env.fn());
 	expect_set(p, "OMPI_MCA_btl_tcp_if_include", "eth0");
 }
 
@@ -687,7 +770,7 @@ Test(plan, empty_iface_and_pml)
 	Env env;
 	auto a = default_args();
 	a.pml.clear();
-	auto p = plan_wiring(a, "", env.fn());
+	auto p = plan_wiring(a, chose("", ""), env.fn());
 	cr_assert_null(find_set(p, "OMPI_MCA_btl_tcp_if_include"));
 	cr_assert_null(find_set(p, "OMPI_MCA_oob_tcp_if_include"));
 	cr_assert_null(find_set(p, "OMPI_MCA_pml"));
@@ -696,7 +779,7 @@ Test(plan, empty_iface_and_pml)
 	assert_sv_eq(wired(p), "OMPI_MCA_btl=self,vader,tcp");
 
 	a.btl.clear();
-	p = plan_wiring(a, "", env.fn());
+	p = plan_wiring(a, chose("", ""), env.fn());
 	cr_assert_eq(p.set.size(), 1u);
 	assert_sv_eq(wired(p), "");
 }
@@ -755,10 +838,18 @@ Test(checks, script_runs_mpirun)
 
 Test(checks, root_mpirun_message)
 {
-	auto m = root_mpirun_message("pi3");
-	cr_assert(m.starts_with("slurm-pi mpi: pi3: "), "%s", m.c_str());
-	cr_assert(contains(m, "OMPI_ALLOW_RUN_AS_ROOT"), "%s", m.c_str());
-	cr_assert(contains(m, "sudo"), "%s", m.c_str());
+	for (int v : {4, 5}) {
+		auto m = root_mpirun_message("pi3", v);
+		cr_assert(m.starts_with("slurm-pi mpi: pi3: "), "%s", m.c_str());
+		cr_assert(contains(m, "OMPI_ALLOW_RUN_AS_ROOT"), "%s", m.c_str());
+		cr_assert(contains(m, "sudo"), "%s", m.c_str());
+	}
+	// Each quotes its own refusal, word for word (4.1.4's mpirun, 5.0.7's
+	// prterun).
+	cr_assert(contains(root_mpirun_message("pi3", 4),
+			   "(\"mpirun has detected an attempt to run as root\")"));
+	cr_assert(contains(root_mpirun_message("pi3", 5),
+			   "(\"prterun has detected an attempt to run as root\")"));
 }
 
 Test(checks, mpi_message)
@@ -784,7 +875,7 @@ Test(resolve_auto, any_127_source_is_loopback)
 
 Test(plan, iface_value_with_a_space_is_not_set)
 {
-	auto p = plan_wiring(default_args(), "a b", [](std::string_view) { return std::nullopt; });
+	auto p = plan_wiring(default_args(), chose("a b", "a b"), [](std::string_view) { return std::nullopt; });
 	cr_assert(!find_set(p, "OMPI_MCA_btl_tcp_if_include"));
 	cr_assert(!find_set(p, "OMPI_MCA_oob_tcp_if_include"));
 	expect_set(p, "OMPI_MCA_pml", "ob1");
