@@ -1,6 +1,6 @@
 #!/bin/bash
-# Build slurm-pi's Debian packages for Raspberry Pi OS (Debian) bookworm:
-# native amd64 and cross arm64 and armhf, each in a clean Debian root, with
+# Build slurm-pi's Debian packages for Raspberry Pi OS (Debian) bookworm
+# or trixie: native amd64 and cross arm64 and armhf, each in a clean Debian root, with
 # the unit tests run during the build (under qemu-user when cross), then
 # lintian over every .deb.
 #
@@ -8,7 +8,8 @@
 #                                [--no-lintian]
 #   --arch LIST   comma-separated Debian architectures (default:
 #                 amd64,arm64,armhf)
-#   --suite SUITE the Debian release to build for (default: bookworm)
+#   --suite SUITE the Debian release to build for: bookworm (default) or
+#                 trixie; trixie's packages are versioned VERSION+deb13
 #   --out DIR     where the .deb files go, one directory per architecture
 #                 (default: ./debs/SUITE)
 #   --no-lintian  skip lintian
@@ -49,7 +50,7 @@ while [ $# -gt 0 ]; do
 	--out) out="${2:?--out needs a directory}"; shift 2 ;;
 	--out=*) out="${1#*=}"; shift ;;
 	--no-lintian) lintian=no; shift ;;
-	-h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
@@ -66,6 +67,14 @@ command -v git >/dev/null && git rev-parse --git-dir >/dev/null 2>&1 ||
 	die "not a git checkout: build-debs.sh packs the source with git archive"
 deb_version=$(dpkg-parsechangelog -l packaging/debian/changelog -S Version)
 upstream=${deb_version%-*}
+# The changelog names the suite it is for; other suites get +debNN.
+if [ "$suite" != "$(dpkg-parsechangelog -l packaging/debian/changelog -S Distribution)" ]; then
+	case "$suite" in
+	bookworm) deb_version="$deb_version+deb12" ;;
+	trixie) deb_version="$deb_version+deb13" ;;
+	*) die "unsupported suite '$suite' (bookworm, trixie)" ;;
+	esac
+fi
 rev=$(git stash create 2>/dev/null || true)
 [ -n "$rev" ] && say "including the uncommitted changes to tracked files"
 untracked=$(git ls-files --others --exclude-standard | head -n 5)
@@ -81,12 +90,22 @@ cp packaging/debian/control "$work/control"
 cat > "$work/build-in-root.sh" <<'EOF'
 #!/bin/sh
 set -eu
-arch=$1 upstream=$2
+arch=$1 upstream=$2 suite=$3 version=$4 date=$5
 cd /build
 rm -rf "src-$arch" && mkdir "src-$arch" && cd "src-$arch"
 tar xf "../slurm-pi_$upstream.orig.tar.xz"
 cd "slurm-pi-$upstream"
 cp -a packaging/debian debian
+# A suite other than the changelog's gets its own version (+debNN), so
+# that the packages of the two releases, which depend on different Slurm
+# versions, never share a version.
+if [ "$version" != "$(dpkg-parsechangelog -S Version)" ]; then
+	{ printf 'slurm-pi (%s) %s; urgency=medium\n\n' "$version" "$suite"
+	  printf '  * Built for Debian %s.\n\n' "$suite"
+	  printf ' -- %s  %s\n\n' "$(dpkg-parsechangelog -S Maintainer)" "$date"
+	  cat debian/changelog; } > debian/changelog.new
+	mv debian/changelog.new debian/changelog
+fi
 # The Slurm source package of the root's libslurm-dev, downloaded once.
 scripts/fetch-slurm-source.sh --download-only /slurm-source >/dev/null
 ver=$(dpkg-query -W -f='${source:Version}' libslurm-dev)
@@ -125,7 +144,7 @@ for arch in "${arch_list[@]}"; do
 	rm -rf "$out/$arch"; mkdir -p "$out/$arch"
 	if ! ROOT_BINDS="$work:/build $cache/slurm-source/$suite:/slurm-source" \
 		ROOT_HOSTNAME=slurm-pi-build \
-		root_session "$root" "$work/session-$arch" /build/build-in-root.sh "$arch" "$upstream" \
+		root_session "$root" "$work/session-$arch" /build/build-in-root.sh "$arch" "$upstream" "$suite" "$deb_version" "$(date -R)" \
 		> "$out/$arch/build.log" 2>&1; then
 		grep -E 'FAIL:|error:|Error [0-9]' "$out/$arch/build.log" | tail -n 20 >&2 || true
 		tail -n 15 "$out/$arch/build.log" >&2

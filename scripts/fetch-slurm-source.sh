@@ -169,11 +169,15 @@ fi
 deprecated=()
 [ "$(dpkg-architecture -a"$host_arch" -qDEB_HOST_ARCH_BITS 2>/dev/null)" = 64 ] ||
 	deprecated=(--enable-deprecated)
+# Debian builds mpi/pmix where PMIx exists for the architecture (not on
+# trixie armhf); no header the plugins include depends on it.
+pmix=()
+[ ! -d "/usr/lib/$multiarch/pmix2" ] || pmix=(--with-pmix="/usr/lib/$multiarch/pmix2")
 say "configuring for $host_arch ($multiarch); this takes about 20 seconds"
 (cd "$tree" && ./configure "${cross[@]}" \
 	--prefix=/usr --sysconfdir=/etc/slurm --libdir="/usr/lib/$multiarch" \
 	--with-munge --enable-pam --without-rpath --disable-debug \
-	--enable-multiple-slurmd --with-pmix="/usr/lib/$multiarch/pmix2" \
+	--enable-multiple-slurmd "${pmix[@]}" \
 	"${deprecated[@]}" SUCMD=/bin/su SLEEP_CMD=/bin/sleep \
 	> "$dest/configure-$host_arch.log" 2>&1) ||
 	die "Slurm's configure failed; see $dest/configure-$host_arch.log"

@@ -42,9 +42,9 @@ is "a strict job naming the hot pi2 runs there: a named node is never left out" 
 
 id=$(submit "$dir" --output=/dev/null -N3 --thermal=strict --wrap 'sleep 1')
 why="slurm-pi: 2 of 4 eligible nodes left out as hot or critical (--thermal=strict), the rest cannot run the job now"
-wait_for 20 reason_is "$id" "$why"
+wait_for 20 pi_reason_is "$id" "$why"
 is "strict -N3 with only two cool Pis waits" "$(job_state "$id")" PENDING
-is "and squeue says why" "$(job_reason "$id")" "$why"
+is "and says why (squeue; on 24.11 slurmctld's log)" "$(pi_reason "$id" "$why")" "$(pi_reason_expected "$why")"
 set_temp pi2 45 cool
 is "and runs once pi2 cools down" "$(wait_job "$id" 60) $(job_node "$id")" "COMPLETED pi[2-4]"
 
@@ -53,10 +53,14 @@ for n in $(cluster_nodes); do set_temp "$n" 72.5 hot; done
 is "all hot: a balanced job runs" "$(run_job -N1 | cut -d' ' -f1)" COMPLETED
 id=$(submit "$dir" --output=/dev/null -N1 --thermal=strict --wrap 'sleep 1')
 why="slurm-pi: all eligible nodes are hot (--thermal=strict)"
-wait_for 20 reason_is "$id" "$why"
+wait_for 20 pi_reason_is "$id" "$why"
 is "all hot: a strict job waits" "$(job_state "$id")" PENDING
-is "with the reason in squeue" "$(job_reason "$id")" "$why"
-like "and in scontrol show job (which writes _ for spaces)" "$(scontrol show job "$id")" "Reason=slurm-pi:_all_eligible_nodes_are_hot_\(--thermal=strict\)"
+is "with the reason (squeue; on 24.11 slurmctld's log)" "$(pi_reason "$id" "$why")" "$(pi_reason_expected "$why")"
+if [ "$(slurm_release)" = 22.05 ]; then
+	like "and in scontrol show job (which writes _ for spaces)" "$(scontrol show job "$id")" "Reason=slurm-pi:_all_eligible_nodes_are_hot_\(--thermal=strict\)"
+else
+	like "and scontrol show job says Resources (24.11 keeps no select plugin reason)" "$(scontrol show job "$id")" "Reason=Resources"
+fi
 set_temp pi4 45 cool
 is "and starts on the node that cooled" "$(wait_job "$id" 60) $(job_node "$id")" "COMPLETED pi4"
 

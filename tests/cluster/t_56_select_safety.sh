@@ -61,8 +61,8 @@ wait_for 10 eval 'ctld_log | grep -q "DefaultThermalPolicy=strict"'
 like "slurmctld reads the new DefaultThermalPolicy" "$(ctld_log)" "select/pi_cons_tres: thermal placement on; DefaultThermalPolicy=strict"
 id=$(submit "$dir" --output=/dev/null -N1 --wrap 'sleep 1')
 why="slurm-pi: all eligible nodes are hot (DefaultThermalPolicy=strict)"
-wait_for 20 reason_is "$id" "$why"
-is "a job without --thermal now waits on an all-hot cluster, saying why" "$(job_reason "$id")" "$why"
+wait_for 20 pi_reason_is "$id" "$why"
+is "a job without --thermal now waits on an all-hot cluster, saying why" "$(pi_reason "$id" "$why")" "$(pi_reason_expected "$why")"
 cp "$PI_CONF.t56" "$PI_CONF"
 scontrol reconfigure
 is "back to balanced after another reconfigure: it runs" "$(wait_job "$id" 60)" COMPLETED

@@ -44,6 +44,30 @@ job_state() { scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]
 job_reason() { squeue -h -j "$1" -o %r 2>/dev/null; }
 reason_is() { [ "$(job_reason "$1")" = "$2" ]; }
 
+# The Slurm release of the cluster's daemons: 22.05, 24.11.
+slurm_release() { scontrol --version | sed -n 's/^slurm[^ ]* \([0-9]*\.[0-9]*\).*/\1/p'; }
+# The reason select/pi_cons_tres gives a job it holds back, as a user sees
+# it: squeue shows it on 22.05; 24.11's select_nodes() replaces it with
+# Resources, and slurmctld's log has it (docs/slurm-versions.md).
+# pi_reason ID WHY prints what squeue shows, or on 24.11 "Resources" and
+# WHY when the log has it for that job.
+pi_reason() {
+	local shown
+	shown=$(job_reason "$1")
+	if [ "$(slurm_release)" = 22.05 ]; then
+		echo "$shown"
+	elif grep -qF "select/pi_cons_tres: JobId=$1 pending: $2" "$CTLD_DIR/slurmctld.log"; then
+		echo "$shown; $2"
+	else
+		echo "$shown; (not in slurmctld's log)"
+	fi
+}
+# The pi_reason a held-back job has: WHY, or "Resources; WHY" on 24.11.
+pi_reason_expected() {
+	if [ "$(slurm_release)" = 22.05 ]; then echo "$1"; else echo "Resources; $1"; fi
+}
+pi_reason_is() { [ "$(pi_reason "$1" "$2")" = "$(pi_reason_expected "$2")" ]; }
+
 # Wait for a job to end; prints its final state.
 wait_job()
 {
