@@ -47,11 +47,16 @@
 #   test   (a network namespace with only loopback: the cluster's bridge,
 #          veths and node namespaces cannot meet the machine's or another
 #          run's) ./test.sh with the given environment, its output
-#          streamed; then its logs (make-check.log, slurm-suite.log,
-#          test-suite.log, make-distcheck.log, config.log, tests/*/*.log,
-#          fuzz/*.log, tests/slurm-suite/results/, the Slurm configure log)
-#          are copied to the output directory, with this run's whole output
-#          in test-in-root.log and the deps step's in install-deps.log.
+#          streamed, as root on host slurm-pi-test with what a booted
+#          Debian would have and the root lacks (scripts/test-in-root/
+#          in-root.sh): the munge package's munged, the host name in
+#          /etc/hosts, a private /dev/shm, and a resolver that fails at
+#          once (nameserver 127.0.0.1: there is no network); then its
+#          logs (make-check.log, slurm-suite.log, test-suite.log,
+#          make-distcheck.log, config.log, tests/*/*.log, fuzz/*.log,
+#          tests/slurm-suite/results/, the Slurm configure log) are copied
+#          to the output directory, with this run's whole output in
+#          test-in-root.log and the deps step's in install-deps.log.
 #
 # The last line is ./test.sh's "N passed, N failed" (or "0 passed, 1
 # failed" when it did not get that far, after the reason); the exit status
@@ -60,10 +65,11 @@
 # is killed (its PID namespace ends) and, without --keep, its directory
 # removed. Needs root (debootstrap, namespaces, overlayfs), debootstrap and
 # git. Runs at the caller's priority: `nice scripts/test-in-root.sh` is
-# inherited by everything inside. Measured on 2 shared cores (bookworm,
-# with SLURM_PI_SLURM_SUITE=0 SLURM_PI_SKIP_DISTCHECK=1): making the root
-# about 2 minutes, deps about 5 (first run; less with the download cache),
-# test.sh about 30.
+# inherited by everything inside. Measured on 2 shared cores with
+# SLURM_PI_SLURM_SUITE=0 SLURM_PI_SKIP_DISTCHECK=1: making a root 30-45 s;
+# deps 3 minutes the first time (350 MB of packages), 1 with the cache;
+# test.sh 15-18 minutes on bookworm, 41 on trixie while many of its checks
+# still failed by timing out.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 ROOTS_WHO=test-in-root
