@@ -15,13 +15,13 @@
 
 namespace piselect {
 
-// cons_tres's ops table for plugin_context_create: where to store the
+// cons_tres's ops table for plugin_load_and_link: where to store the
 // function pointers, and the symbol names in the table's order (this
 // Slurm's select interface, plugin_id first).
 struct ConsTresOps {
 	void **table;
 	const char **syms;
-	std::size_t syms_size; // in bytes, as plugin_context_create wants
+	int n_syms;
 };
 ConsTresOps cons_tres_ops() noexcept;
 

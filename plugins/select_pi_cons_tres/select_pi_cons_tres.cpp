@@ -1,8 +1,12 @@
 // select/pi_cons_tres: cons_tres with Pi- and thermal-aware node choice.
 //
-// This plugin owns no scheduling state. It loads select/cons_tres as a
-// second plugin context (Slurm's own precedent: select/cray_aries over
-// select/other) and forwards every call to it. The type name contains
+// This plugin owns no scheduling state. It loads select/cons_tres itself
+// (Slurm's own precedent: select/cray_aries over select/other) and
+// forwards every call to it. It loads it with plugin_load_and_link, not
+// plugin_context_create: both releases' public libslurm.so export the
+// former (as slurm_plugin_load_and_link), but 24.11's does not export the
+// latter, and 24.11's slurm_load_node() loads every select plugin into
+// any program linked with it (the slurm-pi command among them). The type name contains
 // "cons_tres" on purpose: slurmctld tests xstrstr(select_type, "cons_tres")
 // in several places (read_config.c, node_mgr.c, job_scheduler.c,
 // gres_ctld.c) and those paths must keep working.
@@ -39,7 +43,7 @@ extern const uint32_t plugin_version = SLURM_VERSION_NUMBER;
 
 namespace {
 
-plugin_context_t *g_context = nullptr;
+plugin_handle_t g_cons_tres = PLUGIN_INVALID_HANDLE;
 
 } // namespace
 
@@ -60,14 +64,17 @@ void on_reconfigure() noexcept
 
 extern "C" int init(void)
 {
-	if (g_context)
+	if (g_cons_tres != PLUGIN_INVALID_HANDLE)
 		return SLURM_SUCCESS;
 	piselect::ConsTresOps ops = piselect::cons_tres_ops();
-	g_context = plugin_context_create("select", "select/cons_tres", ops.table,
-					  ops.syms, ops.syms_size);
-	if (!g_context) {
+	// Looks for select_cons_tres.so in PluginDir, calls its init() and
+	// fills the table (a missing symbol is fatal inside Slurm).
+	g_cons_tres = plugin_load_and_link("select/cons_tres", ops.n_syms,
+					   ops.syms, ops.table);
+	if (g_cons_tres == PLUGIN_INVALID_HANDLE) {
 		error(PI_SELECT ": cannot load select/cons_tres, which this plugin "
-			       "delegates to; is select_cons_tres.so in PluginDir?");
+			       "delegates to (%s); is select_cons_tres.so in PluginDir?",
+		      plugin_strerror(static_cast<plugin_err_t>(errno)));
 		return SLURM_ERROR;
 	}
 	if (running_in_slurmctld()) {
@@ -82,11 +89,10 @@ extern "C" int init(void)
 
 extern "C" int fini(void)
 {
-	int rc = SLURM_SUCCESS;
 	piselect::timing::report();
-	if (g_context) {
-		rc = plugin_context_destroy(g_context);
-		g_context = nullptr;
+	if (g_cons_tres != PLUGIN_INVALID_HANDLE) {
+		plugin_unload(g_cons_tres); // calls cons_tres's fini()
+		g_cons_tres = PLUGIN_INVALID_HANDLE;
 	}
-	return rc;
+	return SLURM_SUCCESS;
 }

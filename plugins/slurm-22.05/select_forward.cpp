@@ -12,7 +12,7 @@
 
 namespace {
 
-// The ops table plugin_context_create fills, in the order of the symbols.
+// The ops table plugin_load_and_link fills, in the order of the symbols.
 struct Ops {
 	uint32_t *plugin_id;
 	int (*state_save)(char *dir_name);
@@ -118,7 +118,8 @@ static_assert(sizeof(g_syms) / sizeof(g_syms[0]) == sizeof(Ops) / sizeof(void *)
 
 piselect::ConsTresOps piselect::cons_tres_ops() noexcept
 {
-	return {reinterpret_cast<void **>(&g_ops), g_syms, sizeof(g_syms)};
+	return {reinterpret_cast<void **>(&g_ops), g_syms,
+		static_cast<int>(sizeof(g_syms) / sizeof(g_syms[0]))};
 }
 
 extern "C" int select_p_state_save(char *dir_name)
