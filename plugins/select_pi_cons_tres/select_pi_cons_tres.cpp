@@ -74,7 +74,7 @@ extern "C" int init(void)
 	if (g_cons_tres == PLUGIN_INVALID_HANDLE) {
 		error(PI_SELECT ": cannot load select/cons_tres, which this plugin "
 			       "delegates to (%s); is select_cons_tres.so in PluginDir?",
-		      plugin_strerror(static_cast<plugin_err_t>(errno)));
+		      pislurm::plugin_load_error(errno));
 		return SLURM_ERROR;
 	}
 	if (running_in_slurmctld()) {

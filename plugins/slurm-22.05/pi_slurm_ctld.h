@@ -30,4 +30,11 @@ namespace pislurm {
 inline constexpr bool kHasOwnWaitReason = true;
 inline constexpr enum job_state_reason kOwnWaitReason = WAIT_BLOCK_D_ACTION;
 
+// What plugin_load_and_link's errno means: 22.05 sets a plugin_err_t
+// (EPLUGIN_NOTFOUND, ...; src/common/plugin.h), told by plugin_strerror.
+inline const char *plugin_load_error(int err)
+{
+	return plugin_strerror(static_cast<plugin_err_t>(err));
+}
+
 } // namespace pislurm

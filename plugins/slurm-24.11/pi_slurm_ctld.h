@@ -33,4 +33,12 @@ namespace pislurm {
 inline constexpr bool kHasOwnWaitReason = false;
 inline constexpr enum job_state_reason kOwnWaitReason = WAIT_NO_REASON;
 
+// What plugin_load_and_link's errno means: 24.11 sets a Slurm error code
+// (ESLURM_PLUGIN_NOTFOUND, ...; src/common/plugin.c) and has no
+// plugin_strerror any more.
+inline const char *plugin_load_error(int err)
+{
+	return slurm_strerror(err);
+}
+
 } // namespace pislurm
