@@ -206,14 +206,16 @@ wait_exit rc "$tpid" 8
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 check "timeout 3 stat on the hung mount ends by the timeout: exit 124 after ${elapsed} ms (rc $rc)" \
 	test "$rc" = 124 -a "$elapsed" -ge 2900
-# A caller without a timeout: asleep in S, and SIGKILL ends it.
+# A caller without a timeout: asleep, and SIGKILL ends it. It sleeps in S
+# with bookworm's libfuse 3.14; with trixie's 3.17 it shows D, a killable
+# wait (seen on the same kernel). What a user needs is that SIGKILL ends it.
 stat "$mnt/file" >/dev/null 2>&1 &
 spid=$!
 until_stat blocked 1 5
 st=$(proc_state "$spid")
 kill -KILL "$spid"
 wait_exit rc "$spid" 3
-is "a caller of the hung mount sleeps in state S and SIGKILL ends it (like an NFS hard mount)" "$st,$rc" "S,137"
+like "a caller of the hung mount sleeps (S or D) and SIGKILL ends it (like an NFS hard mount)" "$st,$rc" '^[SD],137$'
 ctl resume >/dev/null
 is "resume: stat answers again, and nothing waits in the daemon" \
 	"$(timeout 3 cat "$mnt/file"),$(stat_value blocked <<<"$(ctl stats)")" "data,0"
@@ -254,8 +256,8 @@ st=$(proc_state "$spid")
 wait_exit rc "$tpid" 8
 kill -KILL "$spid"
 wait_exit rc2 "$spid" 3
-is "SIGSTOP of the daemon: stat sleeps in S, timeout 3 ends one (124), SIGKILL the other (137)" \
-	"$st,$rc,$rc2" "S,124,137"
+like "SIGSTOP of the daemon: stat sleeps (S or D), timeout 3 ends one (124), SIGKILL the other (137)" \
+	"$st,$rc,$rc2" '^[SD],124,137$'
 kill -CONT "$daemon"
 is "SIGCONT: the mount answers again" "$(timeout 3 cat "$mnt/file")" data
 
