@@ -169,6 +169,17 @@ std::string printable(std::string_view s, std::size_t max)
 	return out;
 }
 
+bool reason_applies(std::string_view state)
+{
+	if (!state.empty() && state.back() == '*')
+		state.remove_suffix(1); // not responding: the same state
+	for (std::string_view in_service :
+	     {"idle", "mixed", "allocated", "completing", "reserved"})
+		if (state == in_service)
+			return false;
+	return true;
+}
+
 std::vector<NodeRow> make_rows(std::span<const NodeInput> nodes,
 			       std::int64_t now, int stale_after)
 {
@@ -178,7 +189,8 @@ std::vector<NodeRow> make_rows(std::span<const NodeInput> nodes,
 		NodeRow r;
 		r.name = in.name;
 		r.state = in.state;
-		r.reason = in.reason;
+		if (reason_applies(in.state))
+			r.reason = in.reason;
 		TelemetryParse p = parse_extra(in.extra);
 		if (!p.telemetry) {
 			r.note = no_record_note(p);

@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/telemetry.hpp"
@@ -45,7 +46,17 @@ struct NodeRow {
 	std::string note;
 };
 
-// Rows in the order given. `stale_after` is StaleAfter (seconds).
+// Whether a node in `state` (a slurm_state_name) is out of service, so
+// that its Slurm reason says why: down, drained, draining, fail, ... A node
+// in service (idle, mixed, allocated, completing, reserved) has none worth
+// showing: Slurm 24.11 without accounting storage keeps the last reason
+// on a resumed node (accounting_storage.c, clusteracct_storage_g_node_up
+// returns before clearing it), and `sinfo -R` lists only down, drained
+// and failed nodes.
+bool reason_applies(std::string_view state);
+
+// Rows in the order given, with the reason only where it applies.
+// `stale_after` is StaleAfter (seconds).
 std::vector<NodeRow> make_rows(std::span<const NodeInput> nodes,
 			       std::int64_t now, int stale_after);
 

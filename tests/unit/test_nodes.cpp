@@ -125,6 +125,20 @@ Test(rows, order_and_slurm_fields_are_kept)
 	assert_sv_eq(rows[1].name, "pi1");
 }
 
+Test(rows, a_reason_is_shown_only_while_the_node_is_out_of_service)
+{
+	// 24.11 without accounting storage keeps the reason after a resume.
+	cr_assert(one_row(extra_at(kNow), "idle", "slurm-pi: under-voltage").reason.empty());
+	cr_assert(one_row(extra_at(kNow), "mixed*", "admin: old").reason.empty());
+	cr_assert(one_row("", "allocated", "admin: old").reason.empty());
+	assert_sv_eq(one_row(extra_at(kNow), "draining", "admin: fan").reason, "admin: fan");
+	assert_sv_eq(one_row(extra_at(kNow), "down*", "Not responding").reason, "Not responding");
+	assert_sv_eq(one_row("", "fail", "disk").reason, "disk");
+	cr_assert(reason_applies("drained"));
+	cr_assert(!reason_applies("reserved"));
+	cr_assert(reason_applies("")); // unknown: keep what Slurm says
+}
+
 // ---- words
 
 Test(words, ages)

@@ -95,7 +95,19 @@ pi_field()
 print(json.load(sys.stdin)["pi"].get(sys.argv[1], ""))' "$2" 2>/dev/null
 }
 band_is() { [ "$(pi_field "$1" band)" = "$2" ]; }
-node_state() { sinfo -h -n "$1" -o '%T|%E' 2>/dev/null; }
+# node_state NODE: "STATE|REASON", e.g. "drained|slurm-pi: critical" or
+# "idle|none". Like sinfo -R, a reason counts only while the node is out
+# of service: 24.11 without accounting storage keeps the last reason on a
+# resumed node, and %E shows it (docs/slurm-versions.md).
+node_state()
+{
+	local s
+	s=$(sinfo -h -n "$1" -o '%T|%E' 2>/dev/null)
+	case ${s%%|*} in
+	idle | mixed | allocated | completing | reserved) echo "${s%%|*}|none" ;;
+	*) echo "$s" ;;
+	esac
+}
 state_is() { [ "$(node_state "$1")" = "$2" ]; }
 slurmd_log() { cat "$(node_dir "$1")/slurmd.log"; }
 log_count() { grep -c -- "$2" "$(node_dir "$1")/slurmd.log"; }
