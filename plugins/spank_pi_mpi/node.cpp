@@ -64,8 +64,12 @@ std::string pmix_plugin_path(bool *exists)
 
 std::string mpi_default()
 {
-	if (!&slurm_conf || !slurm_conf.mpi_default)
+	if (!&slurm_conf)
 		return "";
+	// 24.11 stores MpiDefault=none (and openmpi, and no MpiDefault at all)
+	// as NULL (read_config.c:4612-4617); 22.05 as the string "none".
+	if (!slurm_conf.mpi_default)
+		return "none";
 	return slurm_conf.mpi_default;
 }
 

@@ -23,7 +23,8 @@ std::string controller_host();
 // has it), or the path where it was looked for first.
 std::string pmix_plugin_path(bool *exists);
 
-// slurm.conf's MpiDefault ("" if unknown).
+// slurm.conf's MpiDefault: "none" when it is none or unset (24.11 keeps
+// those as NULL), "" when slurm.conf is not loaded here.
 std::string mpi_default();
 
 // Whether `path` names an existing file (following symbolic links).

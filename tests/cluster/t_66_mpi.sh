@@ -35,6 +35,19 @@ idle() { state_is "$1" 'idle|none'; }
 run() { out=$(cd "$dir" && as_user "$@" 2>&1); rc=$?; }
 hello_ranks() { grep -c "Hello from processor [0-3] of 4" <<<"$1"; }
 ALLREDUCE_OK='allreduce ok: ranks=4 nodes=4 bytes=16777216'
+# Open MPI 4 (bookworm) and 5 (trixie) are wired differently: 5 renamed the
+# shared-memory BTL (vader -> sm), and its runtime is PRRTE's, which gets
+# the interface by name (PRTE_MCA_prte_if_include) where 4's took the
+# network (OMPI_MCA_oob_tcp_if_include).
+ompi_major=$(mpirun --version 2>/dev/null | sed -n 's/^mpirun (Open MPI) \([0-9]*\)\..*/\1/p')
+if [ "${ompi_major:-4}" -ge 5 ]; then
+	BTL=self,sm,tcp OOB_VAR=PRTE_MCA_prte_if_include OOB_AUTO=eth0
+else
+	BTL=self,vader,tcp OOB_VAR=OMPI_MCA_oob_tcp_if_include OOB_AUTO=10.77.0.0/24
+fi
+# Slurm 24.11 puts OMPI_MCA_plm_slurm_args=--external-launcher in every
+# job's environment (env.c, set_env_from_opts); count the others.
+count_ompi_mca='env | grep "^OMPI_MCA_" | grep -vc "^OMPI_MCA_plm_slurm_args=" || true'
 
 [ -x "$DEMO_DIR/mpi_hello" ] || stage_seed_jobs
 install -o "$JOB_USER" -m 0755 "$DEMO_DIR/mpi_hello" "$dir/mpi_hello"
@@ -54,7 +67,7 @@ EOF
 chown "$JOB_USER" "$dir"/*.sh
 
 like "slurmd loaded spank_pi_mpi with its defaults" "$(slurmd_log pi1)" \
-	'spank_pi_mpi: loaded \(iface=auto pml=ob1 btl=self,vader,tcp pmix-default=yes'
+	"spank_pi_mpi: loaded \\(iface=auto pml=ob1 btl=$BTL pmix-default=yes"
 
 # --- the decoys
 check "decoys on" "$CLUSTER" decoys on
@@ -69,9 +82,9 @@ is "all 4 ranks report" "$(hello_ranks "$out")" 4
 run srun -N4 -n4 ./allreduce 16
 is "srun -N4 -n4 allreduce 16 MB exits 0" "$rc" 0
 like "the 16 MB MPI_Allreduce is right element by element, across 4 nodes" "$out" "$ALLREDUCE_OK"
-run srun -Q -N1 printenv SLURM_MPI_TYPE OMPI_MCA_btl_tcp_if_include OMPI_MCA_oob_tcp_if_include OMPI_MCA_pml OMPI_MCA_btl
-is "a step sees PMIx and the cluster network (10.77.0.0/24, eth0's) for btl and oob, pml ob1, btl self,vader,tcp" \
-	"$(tr '\n' ' ' <<<"$out")" "pmix 10.77.0.0/24 10.77.0.0/24 ob1 self,vader,tcp "
+run srun -Q -N1 printenv SLURM_MPI_TYPE OMPI_MCA_btl_tcp_if_include "$OOB_VAR" OMPI_MCA_pml OMPI_MCA_btl
+is "a step sees PMIx and the cluster network (10.77.0.0/24, eth0's) for btl and the runtime, pml ob1, btl $BTL" \
+	"$(tr '\n' ' ' <<<"$out")" "pmix 10.77.0.0/24 $OOB_AUTO ob1 $BTL "
 
 # --- with the plugin: mpirun inside sbatch (as in the guide's mpi_job.sh)
 id=$(submit "$dir" -o hello.out mpirun_hello.sh)
@@ -99,15 +112,15 @@ wait_job "$id" 60 >/dev/null
 # --- --mpi-iface
 run srun -N4 -n4 --mpi-iface=eth0 ./allreduce 16
 like "--mpi-iface=eth0: the allreduce is right" "$out" "$ALLREDUCE_OK"
-run srun -Q -N1 --mpi-iface=eth0 printenv OMPI_MCA_btl_tcp_if_include OMPI_MCA_oob_tcp_if_include
-is "--mpi-iface=eth0 sets eth0 for btl and oob" "$(tr '\n' ' ' <<<"$out")" "eth0 eth0 "
+run srun -Q -N1 --mpi-iface=eth0 printenv OMPI_MCA_btl_tcp_if_include "$OOB_VAR"
+is "--mpi-iface=eth0 sets eth0 for btl and the runtime ($OOB_VAR)" "$(tr '\n' ' ' <<<"$out")" "eth0 eth0 "
 run srun -N4 -n4 --mpi-iface=10.77.0.0/24 ./allreduce 16
 like "--mpi-iface=10.77.0.0/24 (a network): the allreduce is right" "$out" "$ALLREDUCE_OK"
 run env SLURM_PI_MPI_IFACE=eth0 srun -Q -N1 printenv OMPI_MCA_btl_tcp_if_include
 is "SLURM_PI_MPI_IFACE=eth0 works as --mpi-iface" "$out" eth0
 
 # --- --mpi-wiring=off
-run srun -Q -N1 --mpi-wiring=off sh -c 'env | grep -c "^OMPI_MCA_" || true'
+run srun -Q -N1 --mpi-wiring=off sh -c "$count_ompi_mca"
 is "--mpi-wiring=off: a step gets no OMPI_MCA_ variable" "$out" 0
 
 # --- nested steps: the batch script's wiring, and an srun inside it
@@ -117,7 +130,7 @@ cat >"$dir/nested.sh" <<'EOF'
 echo "script: $OMPI_MCA_btl_tcp_if_include"
 echo "step: $(srun printenv OMPI_MCA_btl_tcp_if_include)"
 echo "iface: $(srun --mpi-iface=eth0 printenv OMPI_MCA_btl_tcp_if_include)"
-echo "off: $(srun --mpi-wiring=off sh -c 'env | grep -c ^OMPI_MCA_')"
+echo "off: $(srun --mpi-wiring=off sh -c 'env | grep ^OMPI_MCA_ | grep -vc ^OMPI_MCA_plm_slurm_args=')"
 export OMPI_MCA_btl_tcp_if_include=eth0
 echo "mine: $(srun printenv OMPI_MCA_btl_tcp_if_include)"
 EOF
@@ -132,8 +145,8 @@ like "an srun --mpi-wiring=off inside it removes the script's wiring" "$nested" 
 like "a value the script exports itself is kept by its sruns" "$nested" '^mine: eth0$'
 
 # --- the user's own settings survive
-run env OMPI_MCA_btl_tcp_if_include=eth0 srun -Q -N1 printenv OMPI_MCA_btl_tcp_if_include OMPI_MCA_oob_tcp_if_include
-is "a user's OMPI_MCA_btl_tcp_if_include=eth0 survives (oob still wired)" "$(tr '\n' ' ' <<<"$out")" "eth0 10.77.0.0/24 "
+run env OMPI_MCA_btl_tcp_if_include=eth0 srun -Q -N1 printenv OMPI_MCA_btl_tcp_if_include "$OOB_VAR"
+is "a user's OMPI_MCA_btl_tcp_if_include=eth0 survives (the runtime still wired)" "$(tr '\n' ' ' <<<"$out")" "eth0 $OOB_AUTO "
 run env OMPI_MCA_btl_tcp_if_exclude=docker0,wlan0,lo srun -Q -N1 sh -c 'echo "${OMPI_MCA_btl_tcp_if_include:-unset} $OMPI_MCA_btl_tcp_if_exclude"'
 is "a user's btl_tcp_if_exclude is kept, and no include is added (Open MPI refuses both)" "$out" "unset docker0,wlan0,lo"
 run env OMPI_MCA_btl_tcp_if_exclude=docker0,wlan0,lo srun -N4 -n4 ./allreduce 16

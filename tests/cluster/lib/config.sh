@@ -19,6 +19,7 @@ config_write()
 	sed -e "s|@STATE@|$STATE|g" -e "s|@SHARED_DIR@|$SHARED_DIR|g" \
 		"$CLUSTER_DIR/etc/plugstack.conf.in" >"$ETC/plugstack.conf"
 	cp "$CLUSTER_DIR/etc/openmpi-mca-params.conf" "$ETC/openmpi-mca-params.conf"
+	cp "$CLUSTER_DIR/etc/prte-mca-params.conf" "$ETC/prte-mca-params.conf"
 	# slurm-pi.conf sits beside slurm.conf, where the plugins look for it:
 	# the shipped example, sped up so that tests see changes in seconds.
 	slurm_pi_conf_write "$ETC/slurm-pi.conf" "$@" || return 1

@@ -47,7 +47,7 @@ node_namespaces()
 	mkdir -p "$dir/tmp" "$dir/hold" "$dir/spool"
 	chmod 1777 "$dir/tmp"
 	in_node "$node" /bin/bash -euc '
-		node=$1 dir=$2 hosts=$3 mca=$4
+		node=$1 dir=$2 hosts=$3 mca=$4 prte=$5
 		hostname "$node"
 		mount -t tmpfs -o mode=1777,size=512m "tmp-$node" /tmp
 		# Node-local disk for staging: its own directory, as a Pi has.
@@ -76,8 +76,11 @@ node_namespaces()
 		mount --bind "$root/sys/class/hwmon" /sys/class/hwmon
 		mount --bind "$hosts" /etc/hosts
 		[ -d /etc/openmpi ] && mount --bind "$mca" /etc/openmpi/openmpi-mca-params.conf
+		[ -f /etc/openmpi/prte-mca-params.conf ] &&
+			mount --bind "$prte" /etc/openmpi/prte-mca-params.conf
 		true
-	' node-setup "$node" "$dir" "$ETC/hosts" "$ETC/openmpi-mca-params.conf" ||
+	' node-setup "$node" "$dir" "$ETC/hosts" "$ETC/openmpi-mca-params.conf" \
+		"$ETC/prte-mca-params.conf" ||
 		die "cannot set up the mounts of $node"
 }
 
