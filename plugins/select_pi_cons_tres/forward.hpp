@@ -1,8 +1,9 @@
 // select/pi_cons_tres: the seam between the shared plugin
-// (select_pi_cons_tres.cpp, thermal.cpp) and the per-Slurm-version
-// forwarders (plugins/slurm-<version>/select_forward.cpp), which define
-// every select_p_* symbol that Slurm's select interface of that version
-// looks up, and pass each call on to cons_tres.
+// (select_pi_cons_tres.cpp, thermal.cpp) and the forwarders, which define
+// every select_p_* symbol Slurm's select interface looks up and pass each
+// call on to cons_tres: forward.cpp holds those every release shares,
+// plugins/slurm-<version>/select_forward.cpp job_test and the release's
+// own, and plugins/slurm-<version>/pi_select_ops.h the release's ops table.
 #pragma once
 
 #include <cstddef>

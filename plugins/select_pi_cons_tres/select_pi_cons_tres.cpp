@@ -17,9 +17,10 @@
 // unchanged.
 //
 // The select interface differs between Slurm releases (symbol list,
-// job_test's arguments), so the forwarding functions live in
-// plugins/slurm-<version>/select_forward.cpp, one per supported Slurm,
-// and configure builds the one for the Slurm it finds. This file holds
+// job_test's arguments), so each release's ops table is in
+// plugins/slurm-<version>/pi_select_ops.h and its own forwarding functions
+// in select_forward.cpp beside it; configure builds the ones for the
+// Slurm it finds, with the shared forwarders in forward.cpp. This file holds
 // what all versions share: the plugin's identity, init and fini.
 
 #include "pi_slurm_ctld.h"
