@@ -1,5 +1,7 @@
 // task/pi: the node side of slurm-pi, loaded by slurmd and every slurmstepd
-// with TaskPlugin=task/affinity,task/pi (stacked after the binding plugin).
+// with TaskPlugin=task/affinity,task/pi (22.05 runs them in that order;
+// 24.11 sorts the list and runs task/pi first: it binds nothing, so either
+// order works).
 //
 // In slurmd: identifies the Pi at load (logged so an admin sees what each
 // node is) and runs the telemetry sampler (agent.cpp): sensors every
