@@ -27,6 +27,13 @@ out="$top/debs/$suite"
 log="$out/check-debs.log"
 mkdir -p "$out"
 start=$SECONDS
+# The host's tools: debootstrap, qemu-user with binfmt, lintian.
+if ! "$top/scripts/install-deps.sh" "$top/packaging/host-deps.txt" >>"$log" 2>&1; then
+	echo "FAIL: debs: the packaging tools of packaging/host-deps.txt are not installed (see $log)"
+	echo "check-debs: $((SECONDS - start)) s; log: $log" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 passed=0 failed=0
 case_result() {	# PASS|FAIL NAME [WHY]
 	if [ "$1" = PASS ]; then
