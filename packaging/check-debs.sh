@@ -7,6 +7,7 @@
 # command runs, install/upgrade/remove/purge, the autopkgtests).
 #
 # usage: sudo packaging/check-debs.sh [--suite SUITE]
+# First installs what the machine lacks of packaging/host-deps.txt.
 # Prints one line per case (PASS:/FAIL:) and ends with "N passed, N failed";
 # exit status 0 only if none failed. .ci/run runs it after ./test.sh.
 # Roots are cached in /var/cache/slurm-pi/roots (see packaging/roots.sh).
@@ -19,7 +20,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--suite) suite="${2:?--suite needs a suite}"; shift 2 ;;
 	--suite=*) suite="${1#*=}"; shift ;;
-	-h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "check-debs: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
