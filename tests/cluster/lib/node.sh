@@ -121,13 +121,36 @@ node_start_slurmd()
 slurmd_pidfile_alive() { local p; p=$(cat "$1" 2>/dev/null) && pid_alive "$p"; }
 
 # Stop the node's slurmd (TERM, then KILL after 5 s); its namespaces, fake
-# sensors and running job steps stay.
+# sensors and running job steps stay. Every slurmd of the node: since 23.11
+# an `scontrol reconfigure` makes slurmd fork and exec a new one, which
+# takes over the listening port, so the one started is not always the only
+# one or the one serving.
 node_stop_slurmd()
 {
-	local node=$1 pid
-	pid=$(node_slurmd_pid "$node") || { rm -f "$(node_dir "$node")/slurmd.pid.run"; return 0; }
-	echo "$pid" >"$(node_dir "$node")/slurmd.pid.run"
-	stop_pidfile "$(node_dir "$node")/slurmd.pid.run"
+	local node=$1 pids p
+	pids=$(node_slurmd_pids "$node")
+	rm -f "$(node_dir "$node")/slurmd.pid.run"
+	[ -n "$pids" ] || return 0
+	kill -TERM $pids 2>/dev/null
+	for _ in $(seq 50); do
+		pids=$(node_slurmd_pids "$node")
+		[ -n "$pids" ] || return 0
+		sleep 0.1
+	done
+	for p in $pids; do kill -KILL "$p" 2>/dev/null; done
+	return 0
+}
+
+# Every live slurmd of the node (a zombie waiting for its parent is over).
+node_slurmd_pids()
+{
+	local p st
+	for p in $(node_pids "$1"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = slurmd ] || continue
+		st=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+		[ "${st%% *}" = Z ] || echo "$p"
+	done
+	return 0
 }
 
 # Every process that lives in this node's mount namespace (slurmd,
