@@ -89,10 +89,8 @@ node_namespaces()
 node_slurmd_pid()
 {
 	local p
-	for p in $(node_pids "$1"); do
-		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = slurmd ] && { echo "$p"; return 0; }
-	done
-	return 1
+	p=$(node_slurmd_pids "$1" | head -n 1)
+	[ -n "$p" ] && echo "$p"
 }
 
 # node_start_slurmd NODE [--daemon]: as Debian's unit does (-D, in the
@@ -142,11 +140,17 @@ node_stop_slurmd()
 }
 
 # Every live slurmd of the node (a zombie waiting for its parent is over).
+# Its name is slurmd-wlm once it has re-executed itself for a reconfigure
+# (23.11 and later): Debian's /usr/sbin/slurmd is a link to slurmd-wlm,
+# and slurmd execs the file /proc/self/exe names.
 node_slurmd_pids()
 {
 	local p st
 	for p in $(node_pids "$1"); do
-		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = slurmd ] || continue
+		case "$(cat "/proc/$p/comm" 2>/dev/null)" in
+		slurmd|slurmd-wlm) ;;
+		*) continue ;;
+		esac
 		st=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
 		[ "${st%% *}" = Z ] || echo "$p"
 	done

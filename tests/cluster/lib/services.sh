@@ -38,6 +38,44 @@ ctld_up()
 	fi
 }
 
+# The pids of the cluster's live slurmctld: the one ctld_up started and the
+# one its own SlurmctldPidFile names. They differ after an `scontrol
+# reconfigure` on 23.11 and later, where slurmctld forks and execs a new
+# slurmctld (named slurmctld-wlm: Debian's /usr/sbin/slurmctld is a link)
+# and the old one exits.
+ctld_pids()
+{
+	local f p seen=""
+	for f in "$CTLD_DIR/slurmctld.pid.run" "$CTLD_DIR/slurmctld.pid"; do
+		p=$(cat "$f" 2>/dev/null) && pid_alive "$p" || continue
+		case "$(cat "/proc/$p/comm" 2>/dev/null)" in
+		slurmctld|slurmctld-wlm) ;;
+		*) continue ;;
+		esac
+		case " $seen " in *" $p "*) continue ;; esac
+		seen="$seen $p"; echo "$p"
+	done
+	return 0
+}
+
+# Stop the cluster's slurmctld, whichever process it is now (TERM, then
+# KILL after 5 s).
+ctld_stop()
+{
+	local pids p
+	pids=$(ctld_pids)
+	if [ -n "$pids" ]; then
+		kill -TERM $pids 2>/dev/null
+		for _ in $(seq 50); do
+			pids=$(ctld_pids)
+			[ -n "$pids" ] || break
+			sleep 0.1
+		done
+		for p in $pids; do kill -KILL "$p" 2>/dev/null; done
+	fi
+	rm -f "$CTLD_DIR/slurmctld.pid.run"
+}
+
 # Stop a daemon recorded in a pid file: TERM, then KILL after a grace time.
 stop_pidfile()
 {
