@@ -22,6 +22,7 @@ extern "C" {
 #include <string>
 
 #include "plugins/spank_common.hpp"
+#include "plugins/spank_slurm_api.hpp"
 #include "plugins/spank_pi_mpi/node.hpp"
 
 namespace pimpi {
@@ -44,6 +45,7 @@ int job_prolog(spank_t sp, int ac, char **av)
 	if (problem.empty())
 		return 0;
 	slurm_error(PI_MPI ": job %u: %s", id, problem.c_str());
+	slurmpi::spank::ensure_slurm_api();
 	std::string msg = problem;
 	if (slurm_notify_job(id, msg.data()) != SLURM_SUCCESS)
 		slurm_error(PI_MPI ": job %u: cannot tell srun: %s", id,

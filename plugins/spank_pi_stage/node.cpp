@@ -1,5 +1,6 @@
 #include "plugins/spank_pi_stage/node.hpp"
 #include "plugins/spank_common.hpp"
+#include "plugins/spank_slurm_api.hpp"
 
 extern "C" {
 #include <slurm/slurm.h>
@@ -293,30 +294,9 @@ void remove_scratch(int base_fd, const std::string &base, std::uint32_t job_id)
 		slurm_debug(PI_STAGE ": job %u: not removed: %s", job_id, rm.failures[i].c_str());
 }
 
-namespace {
-
-// Before the first call to slurmctld from a job prolog or epilog. Slurm
-// 24.11 runs them in `slurmstepd spank prolog|epilog`, which reads the
-// configuration from slurmd but loads no hash plugin (slurmstepd.c's
-// _handle_spank_mode returns before its hash_g_init), and an RPC without
-// one is fatal: "No hash plugins loaded. Was slurm_init() called...".
-// slurm_init() loads what is missing and leaves the configuration alone
-// (slurm_conf_init refuses a second load); in 22.05 it only reads the
-// configuration, which is loaded already.
-void ensure_slurm_api()
-{
-	static bool done = false;
-	if (!done) {
-		slurm_init(nullptr);
-		done = true;
-	}
-}
-
-} // namespace
-
 std::string requeue_job(std::uint32_t job_id)
 {
-	ensure_slurm_api();
+	slurmpi::spank::ensure_slurm_api();
 	if (slurm_requeue(job_id, 0) != SLURM_SUCCESS)
 		return slurm_error_text();
 	return "";
@@ -324,7 +304,7 @@ std::string requeue_job(std::uint32_t job_id)
 
 std::string drain_node(const std::string &node, const std::string &reason)
 {
-	ensure_slurm_api();
+	slurmpi::spank::ensure_slurm_api();
 	update_node_msg_t msg;
 	slurm_init_update_node_msg(&msg);
 	std::string names = node, why = reason;
@@ -339,7 +319,7 @@ std::string drain_node(const std::string &node, const std::string &reason)
 
 std::string job_state(std::uint32_t job_id)
 {
-	ensure_slurm_api();
+	slurmpi::spank::ensure_slurm_api();
 	job_info_msg_t *msg = nullptr;
 	if (slurm_load_job(&msg, job_id, SHOW_ALL) != SLURM_SUCCESS || !msg)
 		return "";
