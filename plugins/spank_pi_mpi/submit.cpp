@@ -12,6 +12,8 @@
 
 #include "plugins/spank_pi_mpi/hooks.hpp"
 
+#include <dlfcn.h>
+
 #include <cstdlib>
 #include <string>
 
@@ -34,6 +36,34 @@ std::optional<std::string> chosen(const std::optional<std::string> &opt, const c
 		return std::string(v);
 	}
 	return std::nullopt;
+}
+
+// srun's MPI type as srun will use it: its --mpi, or SLURM_MPI_TYPE (which
+// srun reads as --mpi, our PMIx default included), else MpiDefault.
+// 22.05's srun has also put it in SLURM_MPI_TYPE by the post-option call;
+// 24.11's does that only when it creates the step (srun_job.c:737), after
+// the job exists and its prolog has started, so there the variable still
+// says PMIx after `--mpi=none`. Both srun binaries export their options
+// (`opt`), and libslurm exports slurm_option_get(), which returns an
+// xmalloc'ed copy (freed with slurm_xfree).
+std::string srun_mpi_type()
+{
+	using get_fn = char *(*)(void *, const char *);
+	using xfree_fn = void (*)(void **);
+	auto get = reinterpret_cast<get_fn>(::dlsym(RTLD_DEFAULT, "slurm_option_get"));
+	void *opt = ::dlsym(RTLD_DEFAULT, "opt");
+	if (get && opt) {
+		char *v = get(opt, "mpi");
+		std::string type = v ? v : "";
+		if (auto xfree = reinterpret_cast<xfree_fn>(::dlsym(RTLD_DEFAULT, "slurm_xfree")); v && xfree)
+			xfree(reinterpret_cast<void **>(&v));
+		if (type == "invalid-context")
+			type.clear(); // not srun's options after all
+		else
+			return type.empty() ? mpi_default() : type;
+	}
+	const char *env = std::getenv("SLURM_MPI_TYPE");
+	return env ? env : mpi_default();
 }
 
 } // namespace
@@ -80,12 +110,10 @@ int submit_post_opt(spank_t sp, int, char **)
 			::setenv("SLURM_PI_MPI_WIRING", v->c_str(), 1);
 	}
 	if (spank_context() == S_CTX_LOCAL) {
-		// srun: its MPI type is settled by now (mpi/ loaded, and
-		// SLURM_MPI_TYPE set, before the plugin stack's post-option
-		// call). Only an srun that creates the job passes it on.
-		const char *type = std::getenv("SLURM_MPI_TYPE");
+		// srun: its options are settled by now. Only an srun that
+		// creates the job passes its MPI type on.
 		if (!std::getenv("SLURM_JOB_ID"))
-			spank_job_control_setenv(sp, "PI_MPI_TYPE", type ? type : "none", 1);
+			spank_job_control_setenv(sp, "PI_MPI_TYPE", srun_mpi_type().c_str(), 1);
 	}
 	return 0;
 }
