@@ -41,7 +41,6 @@ ALLREDUCE_OK='allreduce ok: ranks=4 nodes=4 bytes=16777216'
 # network (OMPI_MCA_oob_tcp_if_include).
 ompi_major=$(mpirun --version 2>/dev/null | sed -n 's/^mpirun (Open MPI) \([0-9]*\)\..*/\1/p')
 if [ "${ompi_major:-4}" -ge 5 ]; then
-	plan 51	# one more check where a job without wiring fails (5) than hangs (4)
 	BTL=self,sm,tcp OOB_VAR=PRTE_MCA_prte_if_include OOB_AUTO=eth0
 else
 	BTL=self,vader,tcp OOB_VAR=OMPI_MCA_oob_tcp_if_include OOB_AUTO=10.77.0.0/24
@@ -100,32 +99,31 @@ like "sbatch: the 16 MB MPI_Allreduce through mpirun is right" "$(cat "$dir/allr
 # --- without the plugin's wiring (--mpi-wiring=off: the plugin sets
 # nothing, exactly as if it were not loaded, except PMIx as srun's MPI type)
 # Open MPI 4 waits on the decoy address (docker0's 172.17.0.1, which every
-# node has) forever; Open MPI 5 gets "connection refused" there and aborts.
+# node has) forever. Open MPI 5 either hangs the same way ("accepted a TCP
+# connection from what appears to be another Open MPI process") or gets
+# "connection refused" there and aborts; which one varies from run to run.
 run timeout 30 srun --mpi-wiring=off -N4 -n4 ./allreduce 16
 unlike "without wiring, srun's allreduce does not complete across the decoys" "$out" "allreduce ok"
 if [ "${ompi_major:-4}" -ge 5 ]; then
-	like "without wiring, srun's allreduce fails: Open MPI 5 tried docker0's address" \
-		"$out" 'connect\(\) to 172\.17\.0\.1:[0-9]+ failed'
-	ok_rc=$([ "$rc" != 0 ] && [ "$rc" != 124 ] && echo yes || echo "no: $rc")
-	is "... and srun exits non-zero, before the 30 s timeout" "$ok_rc" yes
+	ok_rc=$([ "$rc" != 0 ] && echo yes || echo "no: $rc")
+	is "without wiring, srun's allreduce hangs until the 30 s timeout or fails" "$ok_rc" yes
 else
 	is "without wiring, srun's allreduce hangs until the 30 s timeout" "$rc" 124
 fi
 id=$(submit "$dir" --mpi-wiring=off -o nowire.out mpirun_allreduce.sh)
+running() { [ "$(job_state "$1")" = RUNNING ]; }
+wait_for 30 running "$id"
+sleep 20
+unlike "without wiring, mpirun's allreduce has not completed after 20 s" \
+	"$(cat "$dir/nowire.out" 2>/dev/null)" "allreduce ok"
 if [ "${ompi_major:-4}" -ge 5 ]; then
-	is "without wiring, the mpirun job fails" "$(wait_job "$id" 60)" FAILED
-	like "... and its output names docker0's address" \
-		"$(cat "$dir/nowire.out" 2>/dev/null)" 'connect\(\) to 172\.17\.0\.1:[0-9]+ failed'
+	like "without wiring, the mpirun job is still hanging (RUNNING) or has failed after 20 s" \
+		"$(job_state "$id")" '^(RUNNING|FAILED)$'
 else
-	running() { [ "$(job_state "$1")" = RUNNING ]; }
-	wait_for 30 running "$id"
-	sleep 20
-	unlike "without wiring, mpirun's allreduce has not completed after 20 s" \
-		"$(cat "$dir/nowire.out" 2>/dev/null)" "allreduce ok"
 	is "without wiring, the mpirun job is still hanging (RUNNING) after 20 s" "$(job_state "$id")" RUNNING
-	scancel "$id"
-	wait_job "$id" 60 >/dev/null
 fi
+scancel "$id"
+wait_job "$id" 60 >/dev/null
 
 # --- --mpi-iface
 run srun -N4 -n4 --mpi-iface=eth0 ./allreduce 16
