@@ -57,9 +57,7 @@ std::string srun_mpi_type()
 		std::string type = v ? v : "";
 		if (auto xfree = reinterpret_cast<xfree_fn>(::dlsym(RTLD_DEFAULT, "slurm_xfree")); v && xfree)
 			xfree(reinterpret_cast<void **>(&v));
-		if (type == "invalid-context")
-			type.clear(); // not srun's options after all
-		else
+		if (type != "invalid-context") // else not srun's options after all
 			return type.empty() ? mpi_default() : type;
 	}
 	const char *env = std::getenv("SLURM_MPI_TYPE");
