@@ -50,7 +50,7 @@ fi
 distcheck_result=PASS
 if [ "${SLURM_PI_SKIP_DISTCHECK:-0}" != 1 ]; then
 	echo "==> make distcheck (the release tarball builds and passes its unit tests)" >&2
-	if make distcheck >make-distcheck.log 2>&1; then
+	if make -j"$(nproc)" distcheck >make-distcheck.log 2>&1; then
 		echo "PASS: make distcheck"
 	else
 		distcheck_result=FAIL
