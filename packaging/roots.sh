@@ -94,6 +94,39 @@ ensure_binfmt() {
 		roots_die "binfmt $name lacks the F flag, so it cannot run inside a chroot"
 }
 
+# binfmt_open_binary ARCH on|off: while on, an extra binfmt_misc entry
+# (slurm-pi-<qemu name>) runs ARCH's binaries through the same qemu-user
+# with the O (open-binary) flag as well: the kernel opens the binary and
+# hands qemu the descriptor. Needed by Slurm 24.11, whose slurmd and
+# slurmctld start scripts (the SPANK job prolog and epilog among them)
+# through a launcher that re-executes the daemon with fexecve(2) on an
+# O_CLOEXEC descriptor of /proc/self/exe (src/common/run_command.c,
+# run_command_init and _run_command_child_exec). The kernel then names the
+# program /dev/fd/N, closed at the exec; Debian's qemu-user-static entries
+# (flags P F) pass that name to qemu, which cannot open it and exits 1
+# without a word, so every job on the node fails "Job prolog failed". On a
+# real Pi the binary runs natively and none of this applies. The newest
+# entry matching a binary wins, so this one takes precedence while it
+# exists; off removes it. Harmless for any other program.
+binfmt_open_binary() {
+	local arch=$1 state=$2 name entry hex
+	case "$arch" in
+	arm64) name=qemu-aarch64 ;;
+	armhf) name=qemu-arm ;;
+	*) return 0 ;;
+	esac
+	entry=/proc/sys/fs/binfmt_misc/slurm-pi-$name
+	[ ! -e "$entry" ] || echo -1 >"$entry" 2>/dev/null || true
+	[ "$state" = on ] || return 0
+	local src=/proc/sys/fs/binfmt_misc/$name flags
+	flags=$(sed -n 's/^flags: //p' "$src")
+	case "$flags" in *O*) return 0 ;; esac
+	_binfmt_field() { sed -n "s/^$1 //p" "$src"; }
+	echo ":slurm-pi-$name:M:$(_binfmt_field offset):$(_binfmt_field magic | sed 's/../\\x&/g'):$(_binfmt_field mask | sed 's/../\\x&/g'):$(_binfmt_field interpreter):${flags}O" \
+		>/proc/sys/fs/binfmt_misc/register ||
+		roots_die "cannot register a binfmt entry with the O flag for $name"
+}
+
 # make_root NAME SUITE ARCH FOREIGN "PACKAGES": print the path of a cached
 # root of Debian SUITE for ARCH with PACKAGES installed, making it when its
 # stamp does not match. FOREIGN: extra dpkg architectures ("" for none).

@@ -104,9 +104,12 @@ stop_session() {
 	kill -KILL -- "-$pgid" 2>/dev/null
 	sleep 1
 }
-trap 'stop_session; rm -rf "$work"' EXIT
+trap 'stop_session; binfmt_open_binary "$arch" off; rm -rf "$work"' EXIT
 trap 'say "interrupted"; exit 130' INT TERM
 mkdir -p "$work/debs/upgrade" "$work/src"
+# Under qemu-user, Slurm 24.11's script launcher needs the O binfmt flag
+# (packaging/roots.sh, binfmt_open_binary); removed again on exit.
+[ "$emulated" = no ] || binfmt_open_binary "$arch" on
 version=""
 for p in slurm-pi slurm-pi-plugins slurm-pi-spank slurm-pi-doc; do
 	a=$arch
