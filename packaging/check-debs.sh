@@ -11,8 +11,8 @@
 # Prints one line per case (PASS:/FAIL:) and ends with "N passed, N failed";
 # exit status 0 only if none failed. .ci/run runs it after ./test.sh.
 # Roots are cached in /var/cache/slurm-pi/roots (see packaging/roots.sh).
-# Measured on 2 cores with the roots cached: 887 s (about 15 minutes);
-# making the roots adds about 10 minutes.
+# Measured on 2 cores on a fresh machine (the tools installed and the
+# roots made by the run): 890 s, about 15 minutes.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 suite=bookworm
