@@ -74,15 +74,21 @@ write_sources() {
 	rm -f "$root/etc/apt/sources.list"
 }
 
+# qemu_binfmt_name ARCH: the name of ARCH's qemu-user binfmt_misc entry
+# (status 1 for an architecture without one).
+qemu_binfmt_name() {
+	case "$1" in
+	arm64) echo qemu-aarch64 ;;
+	armhf) echo qemu-arm ;;
+	*) return 1 ;;
+	esac
+}
+
 # ensure_binfmt ARCH: foreign binaries of ARCH run through qemu-user.
 ensure_binfmt() {
 	local arch=$1 name
-	case "$arch" in
-	arm64) name=qemu-aarch64 ;;
-	armhf) name=qemu-arm ;;
-	"$(dpkg --print-architecture)") return 0 ;;
-	*) roots_die "no qemu-user mapping for architecture $arch" ;;
-	esac
+	[ "$arch" != "$(dpkg --print-architecture)" ] || return 0
+	name=$(qemu_binfmt_name "$arch") || roots_die "no qemu-user mapping for architecture $arch"
 	command -v update-binfmts >/dev/null && [ -e /usr/bin/qemu-aarch64-static ] ||
 		roots_die "qemu-user is needed for $arch: apt-get install qemu-user-static binfmt-support"
 	[ -e /proc/sys/fs/binfmt_misc/status ] ||
@@ -109,12 +115,8 @@ ensure_binfmt() {
 # entry matching a binary wins, so this one takes precedence while it
 # exists; off removes it. Harmless for any other program.
 binfmt_open_binary() {
-	local arch=$1 state=$2 name entry hex
-	case "$arch" in
-	arm64) name=qemu-aarch64 ;;
-	armhf) name=qemu-arm ;;
-	*) return 0 ;;
-	esac
+	local arch=$1 state=$2 name entry
+	name=$(qemu_binfmt_name "$arch") || return 0
 	entry=/proc/sys/fs/binfmt_misc/slurm-pi-$name
 	[ ! -e "$entry" ] || echo -1 >"$entry" 2>/dev/null || true
 	[ "$state" = on ] || return 0
