@@ -120,11 +120,16 @@ binfmt_open_binary() {
 	entry=/proc/sys/fs/binfmt_misc/slurm-pi-$name
 	[ ! -e "$entry" ] || echo -1 >"$entry" 2>/dev/null || true
 	[ "$state" = on ] || return 0
-	local src=/proc/sys/fs/binfmt_misc/$name flags
-	flags=$(sed -n 's/^flags: //p' "$src")
+	# The entry as the kernel shows it: "key value" lines ("flags: PF").
+	local key val offset="" magic="" mask="" interpreter="" flags=""
+	while read -r key val; do
+		case "$key" in
+		offset) offset=$val ;; magic) magic=$val ;; mask) mask=$val ;;
+		interpreter) interpreter=$val ;; flags:) flags=$val ;;
+		esac
+	done <"/proc/sys/fs/binfmt_misc/$name"
 	case "$flags" in *O*) return 0 ;; esac
-	_binfmt_field() { sed -n "s/^$1 //p" "$src"; }
-	echo ":slurm-pi-$name:M:$(_binfmt_field offset):$(_binfmt_field magic | sed 's/../\\x&/g'):$(_binfmt_field mask | sed 's/../\\x&/g'):$(_binfmt_field interpreter):${flags}O" \
+	echo ":slurm-pi-$name:M:$offset:$(sed 's/../\\x&/g' <<<"$magic"):$(sed 's/../\\x&/g' <<<"$mask"):$interpreter:${flags}O" \
 		>/proc/sys/fs/binfmt_misc/register ||
 		roots_die "cannot register a binfmt entry with the O flag for $name"
 }
